@@ -1,0 +1,169 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class TimeStampedModel(models.Model):
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class Segment(TimeStampedModel):
+    name = models.CharField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Customer(TimeStampedModel):
+    external_id = models.CharField(max_length=64, unique=True)
+    name = models.CharField(max_length=200, blank=True)
+    email = models.EmailField(blank=True)
+    segment = models.ForeignKey(
+        Segment, null=True, blank=True, on_delete=models.SET_NULL, related_name="customers"
+    )
+    country = models.CharField(max_length=64, blank=True, db_index=True)
+    region = models.CharField(max_length=64, blank=True)
+    plan = models.CharField(max_length=64, blank=True, db_index=True)
+    signup_date = models.DateField(null=True, blank=True)
+    tenure_months = models.PositiveIntegerField(null=True, blank=True)
+    monthly_spend = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    # Domain-specific columns (the Telco services, a CRM's custom fields...), typed on import.
+    attributes = models.JSONField(default=dict, blank=True)
+    # None means "not known yet": today's customers are scored but never trained on.
+    churned = models.BooleanField(null=True, blank=True)
+    churned_at = models.DateField(null=True, blank=True)
+    email_opt_out = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["external_id"]
+        indexes = [
+            models.Index(fields=["segment", "country", "plan"], name="customer_filters_idx"),
+            models.Index(fields=["churned"], name="customer_churned_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name or self.external_id} ({self.external_id})"
+
+
+class Product(TimeStampedModel):
+    sku = models.CharField("SKU", max_length=64, unique=True)
+    name = models.CharField(max_length=255)
+    description = models.TextField(blank=True)
+    category = models.CharField(max_length=100, blank=True, db_index=True)
+    price = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.sku})"
+
+
+class ContentItem(TimeStampedModel):
+    class Kind(models.TextChoices):
+        ARTICLE = "article", "Article"
+        VIDEO = "video", "Video"
+        PODCAST = "podcast", "Podcast"
+
+    slug = models.SlugField(max_length=200, unique=True)
+    title = models.CharField(max_length=255)
+    summary = models.TextField(blank=True)
+    body = models.TextField(blank=True)
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.ARTICLE)
+    tags = models.JSONField(default=list, blank=True)
+    active = models.BooleanField(default=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["title"]
+        indexes = [models.Index(fields=["kind"], name="content_kind_idx")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Interaction(models.Model):
+    class Kind(models.TextChoices):
+        VIEW = "view", "View"
+        CLICK = "click", "Click"
+        ADD_TO_CART = "add_to_cart", "Add to cart"
+        PURCHASE = "purchase", "Purchase"
+        RETURN = "return", "Return"
+        SUPPORT_TICKET = "support_ticket", "Support ticket"
+        EMAIL_OPEN = "email_open", "Email open"
+        EMAIL_CLICK = "email_click", "Email click"
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="interactions")
+    product = models.ForeignKey(
+        Product, null=True, blank=True, on_delete=models.CASCADE, related_name="interactions"
+    )
+    content_item = models.ForeignKey(
+        ContentItem, null=True, blank=True, on_delete=models.CASCADE, related_name="interactions"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    quantity = models.IntegerField(default=1)
+    value = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    occurred_at = models.DateTimeField()
+    # Natural key of the source row, so that importing the same file twice adds nothing.
+    source_ref = models.CharField(max_length=64, null=True, blank=True, unique=True)
+
+    class Meta:
+        ordering = ["-occurred_at"]
+        indexes = [
+            models.Index(fields=["customer", "occurred_at"], name="interaction_customer_time"),
+            models.Index(fields=["product", "occurred_at"], name="interaction_product_time"),
+            models.Index(fields=["content_item", "occurred_at"], name="interaction_content_time"),
+            models.Index(fields=["kind", "occurred_at"], name="interaction_kind_time"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(product__isnull=True) | Q(content_item__isnull=True),
+                name="interaction_one_item_at_most",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} by {self.customer_id} at {self.occurred_at:%Y-%m-%d}"
+
+
+class ImportJob(models.Model):
+    """One upload of a file through the import screen, run by a worker."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    kind = models.CharField(max_length=32)
+    file = models.FileField(upload_to="imports/%Y/%m/")
+    original_name = models.CharField(max_length=255)
+    options = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    report = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} import of {self.original_name} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in {self.Status.SUCCEEDED, self.Status.FAILED}

@@ -1,0 +1,42 @@
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+
+from .health import health_status
+from .roles import Role, public, role_required, user_has_role
+
+
+@role_required(Role.MARKETER, Role.MANAGER, Role.ADMIN)
+def home(request: HttpRequest) -> HttpResponse:
+    return redirect("customers:list")
+
+
+@public
+@login_required
+def no_role(request: HttpRequest) -> HttpResponse:
+    """Where a signed-in user without any role lands, instead of a wall of 403s."""
+    if user_has_role(request.user, *Role):
+        return redirect("home")
+    return render(request, "no_role.html", status=403)
+
+
+@public
+def healthz(request: HttpRequest) -> JsonResponse:
+    status = health_status()
+    return JsonResponse(status, status=200 if status["status"] == "ok" else 503)
+
+
+def error_403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "403.html", {"reason": str(exception or "")}, status=403)
+
+
+def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "404.html", status=404)
+
+
+def error_500(request: HttpRequest) -> HttpResponse:
+    # No context processors and no request context: the page must render even when the
+    # database or the session is what failed.
+    from django.template import loader
+
+    return HttpResponse(loader.get_template("500.html").render(), status=500)
