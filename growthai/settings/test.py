@@ -6,8 +6,8 @@ from pathlib import Path
 # a worker process started by the tests shares them and nothing leaks between runs.
 os.environ.setdefault("GROWTHAI_VAR_DIR", tempfile.mkdtemp(prefix="growthai-test-"))
 
-from .base import *  # noqa: E402, F403
-from .base import DATABASES, VAR_DIR  # noqa: E402
+from .base import *  # noqa: F403
+from .base import DATABASES, VAR_DIR
 
 DEBUG = False
 SECRET_KEY = "test-only-secret-key-not-for-production-use-0123456789abcdef"
