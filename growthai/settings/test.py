@@ -21,3 +21,8 @@ STORAGES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # On disk, not in memory, so a Celery worker process can open the same test database.
     DATABASES["default"]["TEST"] = {"NAME": str(Path(VAR_DIR) / "test-db.sqlite3")}
+
+# A Celery worker started by the tests is told which (already created) test database to use.
+_worker_db_name = os.environ.get("GROWTHAI_WORKER_DB_NAME")
+if _worker_db_name:
+    DATABASES["default"]["NAME"] = _worker_db_name
