@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 
 class TimeStampedModel(models.Model):
@@ -47,6 +47,21 @@ class Customer(TimeStampedModel):
         indexes = [
             models.Index(fields=["segment", "country", "plan"], name="customer_filters_idx"),
             models.Index(fields=["churned"], name="customer_churned_idx"),
+            # The customer list sorts with NULLs last and the primary key as tie-break; each
+            # direction of a nullable column needs its own index to avoid a sort of the table.
+            models.Index(fields=["name", "id"], name="customer_sort_name"),
+            *(
+                index
+                for column in ("monthly_spend", "tenure_months", "signup_date")
+                for index in (
+                    models.Index(fields=[column, "id"], name=f"customer_sort_{column}"[:30]),
+                    models.Index(
+                        F(column).desc(nulls_last=True),
+                        F("id").desc(),
+                        name=f"customer_sort_{column}_desc"[:30],
+                    ),
+                )
+            ),
         ]
 
     def __str__(self) -> str:
