@@ -17,16 +17,23 @@ HERE = Path(__file__).resolve().parent
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("names", nargs="*", help="benchmarks to run, e.g. import seed (default: all)")
+    parser.add_argument(
+        "names", nargs="*", help="benchmarks to run, e.g. import seed (default: all)"
+    )
     args = parser.parse_args()
 
     scripts = sorted(HERE.glob("bench_*.py"))
     if args.names:
-        wanted = {f"bench_{name.removeprefix('bench_').removesuffix('.py')}.py" for name in args.names}
+        wanted = {
+            f"bench_{name.removeprefix('bench_').removesuffix('.py')}.py" for name in args.names
+        }
         unknown = wanted - {s.name for s in scripts}
         if unknown:
             known = ", ".join(s.stem.removeprefix("bench_") for s in scripts)
-            print(f"unknown benchmark(s): {', '.join(sorted(unknown))}; known: {known}", file=sys.stderr)
+            print(
+                f"unknown benchmark(s): {', '.join(sorted(unknown))}; known: {known}",
+                file=sys.stderr,
+            )
             return 2
         scripts = [s for s in scripts if s.name in wanted]
 
