@@ -5,34 +5,54 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('customers', '0003_customer_sort_indexes'),
+        ("customers", "0003_customer_sort_indexes"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='interaction',
-            name='content_item',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='interactions', to='customers.contentitem'),
+            model_name="interaction",
+            name="content_item",
+            field=models.ForeignKey(
+                blank=True,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="interactions",
+                to="customers.contentitem",
+            ),
         ),
         migrations.AlterField(
-            model_name='interaction',
-            name='customer',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='interactions', to='customers.customer'),
+            model_name="interaction",
+            name="customer",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="interactions",
+                to="customers.customer",
+            ),
         ),
         migrations.AlterField(
-            model_name='interaction',
-            name='product',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='interactions', to='customers.product'),
+            model_name="interaction",
+            name="product",
+            field=models.ForeignKey(
+                blank=True,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="interactions",
+                to="customers.product",
+            ),
         ),
         migrations.AlterField(
-            model_name='interaction',
-            name='source_ref',
+            model_name="interaction",
+            name="source_ref",
             field=models.CharField(blank=True, max_length=64, null=True),
         ),
         migrations.AddConstraint(
-            model_name='interaction',
-            constraint=models.UniqueConstraint(fields=('source_ref',), name='interaction_source_ref_unique'),
+            model_name="interaction",
+            constraint=models.UniqueConstraint(
+                fields=("source_ref",), name="interaction_source_ref_unique"
+            ),
         ),
     ]
