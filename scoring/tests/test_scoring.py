@@ -1,0 +1,189 @@
+import re
+
+import pytest
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from customers.models import Customer
+from customers.tests.factories import CustomerFactory
+from scoring import selectors
+from scoring.models import ChurnScore, ScoringRun
+from scoring.runtime import active_model, active_model_forget, risk_class
+from scoring.services import (
+    ScoringError,
+    churn_model_promote,
+    churn_model_train,
+    customer_score,
+    scoring_run_create,
+    scoring_run_execute,
+)
+
+DRIVER_TEXT = re.compile(r"^.+ = .+ (raises|lowers) risk$")
+
+
+@pytest.fixture
+def scored(trained_model):
+    run = scoring_run_execute(run_id=scoring_run_create(enqueue=False).pk, chunk_size=50)
+    return run
+
+
+def test_batch_scoring_writes_one_score_per_customer(scored, trained_model):
+    assert scored.status == ScoringRun.Status.SUCCEEDED, scored.error
+    customers = Customer.objects.count()
+    assert scored.customers_scored == customers
+    assert ChurnScore.objects.count() == customers
+    assert set(ChurnScore.objects.values_list("model_id", flat=True)) == {trained_model.pk}
+    assert set(ChurnScore.objects.values_list("scored_at", flat=True)) == {scored.scored_at}
+    assert ChurnScore.objects.filter(probability__lt=0).count() == 0
+    assert ChurnScore.objects.filter(probability__gt=1).count() == 0
+
+
+def test_customers_with_unknown_label_are_scored(scored):
+    unknown = Customer.objects.filter(churned=None)
+    assert unknown.exists()
+    assert ChurnScore.objects.filter(customer__in=unknown).count() == unknown.count()
+
+
+def test_drivers_are_readable(scored):
+    score = ChurnScore.objects.order_by("-probability").first()
+    assert 1 <= len(score.drivers) <= 5
+    labels = set()
+    for driver in score.drivers:
+        assert DRIVER_TEXT.match(driver["text"]), driver["text"]
+        assert not driver["label"].startswith("a:")
+        labels.add(driver["label"])
+    contributions = [abs(d["contribution"]) for d in score.drivers]
+    assert contributions == sorted(contributions, reverse=True)
+    all_texts = {d["text"] for s in ChurnScore.objects.all() for d in s.drivers}
+    assert any(t.startswith("Contract = Month-to-month raises risk") for t in all_texts)
+
+
+def test_risk_classes_follow_the_settings(settings):
+    settings.CHURN_RISK_MEDIUM, settings.CHURN_RISK_HIGH = 0.2, 0.5
+    assert [risk_class(p) for p in (0.1, 0.2, 0.49, 0.5)] == ["low", "medium", "medium", "high"]
+
+
+def test_running_the_same_scoring_run_again_does_not_duplicate(scored):
+    count = ChurnScore.objects.count()
+    ScoringRun.objects.filter(pk=scored.pk).update(status=ScoringRun.Status.RUNNING)
+    ScoringRun.objects.filter(pk=scored.pk).update(
+        started_at=timezone.now() - timezone.timedelta(hours=2)
+    )
+    again = scoring_run_execute(run_id=scored.pk, chunk_size=70)
+    assert again.status == ScoringRun.Status.SUCCEEDED
+    assert ChurnScore.objects.count() == count
+    # A finished run is left alone.
+    scoring_run_execute(run_id=scored.pk)
+    assert ChurnScore.objects.count() == count
+
+
+def test_scoring_without_a_model_fails_clearly(db):
+    CustomerFactory()
+    run = scoring_run_execute(run_id=scoring_run_create(enqueue=False).pk)
+    assert run.status == ScoringRun.Status.FAILED
+    assert "No churn model is active" in run.error
+    assert not ChurnScore.objects.exists()
+    with pytest.raises(ScoringError, match="No churn model is active"):
+        customer_score(customer=Customer.objects.first())
+
+
+def test_unknown_category_value_is_scored_and_reported(trained_model):
+    newcomer = CustomerFactory(
+        attributes={"Contract": "Three year", "PaymentMethod": "Bitcoin", "TotalCharges": 10.5},
+        churned=None,
+    )
+    result = customer_score(customer=newcomer, save=True)
+    assert 0 < result.probability < 1
+    assert "Contract: unknown value 'Three year' treated as missing" in result.unknown_values
+    assert result.score.pk and result.score.model == trained_model
+
+    run = scoring_run_execute(run_id=scoring_run_create(enqueue=False).pk)
+    assert run.status == ScoringRun.Status.SUCCEEDED
+    assert run.unknown_categories["Contract"] == {"Three year": 1}
+    assert run.unknown_categories["Payment method"] == {"Bitcoin": 1}
+
+
+def test_single_customer_score_matches_batch(scored):
+    customer = Customer.objects.first()
+    batch = ChurnScore.objects.get(customer=customer)
+    single = customer_score(customer=customer)
+    assert single.probability == pytest.approx(batch.probability, abs=1e-4)
+    assert single.drivers[0]["feature"] == batch.drivers[0]["feature"]
+
+
+def test_active_model_is_cached_and_reloaded_after_promotion(
+    trained_model, django_assert_num_queries
+):
+    active_model_forget()
+    first = active_model()
+    with django_assert_num_queries(1):  # the cheap "which version is active" check
+        assert active_model() is first
+    second = churn_model_train(options={"promote": False})
+    churn_model_promote(model=second)
+    reloaded = active_model()
+    assert reloaded is not first
+    assert reloaded.version == second.version
+
+
+def test_selectors_for_the_customer_pages(scored, trained_model):
+    customer = Customer.objects.order_by("pk").first()
+    other = Customer.objects.order_by("pk").last()
+    later = customer_score(customer=customer, save=True).score
+
+    latest = selectors.latest_scores(customer_ids=[customer.pk, other.pk])
+    assert latest[customer.pk] == later
+    assert latest[other.pk].customer_id == other.pk
+    assert selectors.latest_scores(customer_ids=[]) == {}
+
+    history = selectors.score_history(customer=customer)
+    assert [s.pk for s in history][-1] == later.pk
+    assert len(history) == 2
+
+    annotated = selectors.customers_with_churn_risk(Customer.objects.all())
+    row = annotated.get(pk=customer.pk)
+    assert row.churn_probability == pytest.approx(later.probability)
+    assert row.churn_risk == later.risk_class
+    high = annotated.filter(churn_risk="high")
+    assert all(c.churn_probability >= 0.6 for c in high)
+    ordered = list(
+        selectors.order_by_churn_probability(annotated).values_list("churn_probability", flat=True)
+    )
+    assert ordered == sorted(ordered, reverse=True)
+
+
+def test_customer_panel_renders_probability_badge_drivers_and_history(scored):
+    customer = Customer.objects.order_by("pk").first()
+    customer_score(customer=customer, save=True)
+    html = render_to_string(
+        "scoring/_customer_churn_panel.html", selectors.customer_churn_panel(customer=customer)
+    )
+    assert "Churn risk" in html
+    assert "risk</span>" in html
+    assert "raises risk" in html or "lowers risk" in html
+    assert "<polyline" in html
+    assert "Score history" in html
+
+    empty = render_to_string(
+        "scoring/_customer_churn_panel.html",
+        selectors.customer_churn_panel(customer=CustomerFactory()),
+    )
+    assert "Not scored yet" in empty
+
+    from django.template import Context, Template
+
+    tag = Template("{% load scoring %}{% churn_panel customer %}").render(
+        Context({"customer": customer})
+    )
+    assert "Churn risk" in tag
+
+
+def test_fast_numpy_path_matches_the_training_frame(trained_model):
+    from scoring.features import customer_table, spec_apply
+    from scoring.runtime import model_load
+
+    loaded = model_load(trained_model)
+    raw = customer_table().raw
+    frame, _ = spec_apply(loaded.spec, raw)
+    from_frame = loaded.probabilities(frame)
+    fast = loaded.predict(raw)
+    assert fast.probabilities == pytest.approx(from_frame, abs=1e-6)
