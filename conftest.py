@@ -38,3 +38,16 @@ def client_as(client, make_user):
         return client
 
     return sign_in
+
+
+def pytest_collection_modifyitems(items):
+    """Give every transactional test the rows the data migrations made (the role groups).
+
+    A transactional test ends by emptying every table, so without this a later one would
+    find no Marketer, Manager or Admin group. pytest-django serializes the migrated database
+    once and reloads it before each test that asks for ``django_db_serialized_rollback``.
+    """
+    for item in items:
+        names = getattr(item, "fixturenames", None) or []
+        if "transactional_db" in names and "django_db_serialized_rollback" not in names:
+            names.append("django_db_serialized_rollback")

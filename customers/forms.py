@@ -1,9 +1,9 @@
 from django import forms
 
-from customers.selectors import CHURN_LABELS, customer_sort_keys
+from customers.selectors import CHURN_LABELS, RISK_CLASSES, customer_sort_keys
 
 # The parameters that narrow the list (as opposed to ordering or paging it).
-FILTER_FIELDS = ("q", "segment", "country", "plan", "churn")
+FILTER_FIELDS = ("q", "segment", "country", "plan", "risk", "churn")
 
 
 class CustomerFilterForm(forms.Form):
@@ -31,6 +31,11 @@ class CustomerFilterForm(forms.Form):
     segment = forms.TypedChoiceField(label="Segment", required=False, coerce=int, empty_value=None)
     country = forms.ChoiceField(label="Country", required=False)
     plan = forms.ChoiceField(label="Plan", required=False)
+    risk = forms.ChoiceField(
+        label="Churn risk",
+        required=False,
+        choices=[("", "Any risk"), *((key, key.capitalize()) for key in RISK_CLASSES)],
+    )
     churn = forms.ChoiceField(
         label="Churn label",
         required=False,

@@ -11,6 +11,7 @@ from django.db import connection
 from django.db.models import Count, F, Max, Q, QuerySet, Sum
 
 from customers.models import Customer, Interaction, Segment
+from scoring.selectors import customers_with_churn_risk
 
 # Sort keys accepted from the URL, mapped to model fields. Every ordering ends on the primary
 # key so that equal values (many customers share a tenure) never shuffle between pages.
@@ -20,8 +21,12 @@ CUSTOMER_SORTS: dict[str, str] = {
     "tenure": "tenure_months",
     "monthly_spend": "monthly_spend",
     "signup_date": "signup_date",
+    "churn_probability": "churn_probability",
 }
 DEFAULT_CUSTOMER_SORT = "external_id"
+
+# The latest churn score's risk class; "unscored" lists customers no model has scored yet.
+RISK_CLASSES = ("high", "medium", "low", "unscored")
 
 CHURN_LABELS: dict[str, bool | None] = {
     "churned": True,
@@ -43,7 +48,7 @@ def customer_list(*, filters: dict | None = None) -> QuerySet[Customer]:
     Empty values are ignored, so a form's ``cleaned_data`` can be passed as it is.
     """
     filters = filters or {}
-    queryset = Customer.objects.select_related("segment")
+    queryset = customers_with_churn_risk(Customer.objects.select_related("segment"))
 
     if search := (filters.get("q") or "").strip():
         queryset = queryset.filter(
@@ -57,6 +62,10 @@ def customer_list(*, filters: dict | None = None) -> QuerySet[Customer]:
         queryset = queryset.filter(country=country)
     if plan := filters.get("plan"):
         queryset = queryset.filter(plan=plan)
+    if (risk := filters.get("risk")) == "unscored":
+        queryset = queryset.filter(churn_risk__isnull=True)
+    elif risk in RISK_CLASSES:
+        queryset = queryset.filter(churn_risk=risk)
     if (churn := filters.get("churn")) in CHURN_LABELS:
         label = CHURN_LABELS[churn]
         queryset = queryset.filter(Q(churned__isnull=True) if label is None else Q(churned=label))

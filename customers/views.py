@@ -21,6 +21,7 @@ SORTABLE_COLUMNS = {
     "tenure": "Tenure",
     "monthly_spend": "Monthly spend",
     "signup_date": "Signed up",
+    "churn_probability": "Churn risk",
 }
 
 

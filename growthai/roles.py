@@ -72,7 +72,12 @@ def public(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
 # roles that may open it. Later features append their pages here.
 NAVIGATION: list[tuple[str, str, Iterable[Role]]] = [
     ("Customers", "customers:list", ALL_ROLES),
+    ("Products", "customers:product_list", ALL_ROLES),
+    ("Content", "customers:content_list", ALL_ROLES),
     ("Imports", "customers:import_list", {Role.ADMIN}),
+    ("Churn models", "scoring:model_list", {Role.ADMIN, Role.MANAGER}),
+    ("Campaigns", "campaigns:campaign_list", {Role.MARKETER, Role.MANAGER, Role.ADMIN}),
+    ("Review queue", "campaigns:review_queue", {Role.MARKETER, Role.MANAGER, Role.ADMIN}),
 ]
 
 
@@ -87,7 +92,11 @@ def navigation(request: HttpRequest) -> dict:
                     url = reverse(url_name)
                 except NoReverseMatch:
                     continue
-                items.append({"label": label, "url": url, "active": request.path.startswith(url)})
+                items.append({"label": label, "url": url, "active": False})
+        # Pages nest (/customers/products/ under /customers/): only the longest match is lit.
+        matches = [item for item in items if request.path.startswith(item["url"])]
+        if matches:
+            max(matches, key=lambda item: len(item["url"]))["active"] = True
     return {
         "nav_items": items,
         "user_role_names": sorted(role.value for role in roles),

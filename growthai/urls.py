@@ -19,6 +19,9 @@ urlpatterns = [
     ),
     path("accounts/logout/", public(auth_views.LogoutView.as_view()), name="logout"),
     path("customers/", include("customers.urls")),
+    path("models/", include("scoring.urls")),
+    path("recommendations/", include("recommendations.urls")),
+    path("campaigns/", include("campaigns.urls")),
     path("admin/", admin.site.urls),
 ]
 

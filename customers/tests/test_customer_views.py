@@ -356,8 +356,9 @@ class TestCustomerDetail:
                 kind=Interaction.Kind.EMAIL_CLICK,
             )
 
-        # session, user, roles; customer; summary; timeline count; timeline page
-        with django_assert_max_num_queries(7):
+        # session, user, roles; customer; summary; timeline count; timeline page; the churn
+        # panel's score history; the retention panel's open draft
+        with django_assert_max_num_queries(9):
             marketer_client.get(detail_url(customer))
 
 
@@ -378,3 +379,55 @@ class TestCustomerDetail:
 )
 def test_humanize_key(key, expected):
     assert humanize_key(key) == expected
+
+
+class TestChurnRiskInTheList:
+    """The list shows each customer's latest churn score, filters on its risk class and sorts
+    by probability (scores come from the scoring app)."""
+
+    @pytest.fixture
+    def scored(self, db):
+        from django.utils import timezone
+
+        from scoring.models import ChurnModel, ChurnScore
+
+        model = ChurnModel.objects.create(version=1, as_of=timezone.now(), artifact="m.json")
+        now = timezone.now()
+
+        def score(customer, probability, risk, age_days=0):
+            ChurnScore.objects.create(
+                customer=customer,
+                model=model,
+                probability=probability,
+                risk_class=risk,
+                scored_at=now - dt.timedelta(days=age_days),
+            )
+
+        high = CustomerFactory(name="High Risk")
+        low = CustomerFactory(name="Low Risk")
+        unscored = CustomerFactory(name="Never Scored")
+        score(high, 0.2, "low", age_days=7)  # an older score the list must ignore
+        score(high, 0.91, "high")
+        score(low, 0.07, "low")
+        return high, low, unscored
+
+    def _names(self, response):
+        return [customer.name for customer in response.context["page"].object_list]
+
+    def test_filter_by_latest_risk_class(self, client_as, scored):
+        client = client_as(Role.MANAGER)
+        assert self._names(client.get(reverse("customers:list"), {"risk": "high"})) == ["High Risk"]
+        assert self._names(client.get(reverse("customers:list"), {"risk": "low"})) == ["Low Risk"]
+        unscored = client.get(reverse("customers:list"), {"risk": "unscored"})
+        assert self._names(unscored) == ["Never Scored"]
+
+    def test_sort_by_probability_puts_unscored_last(self, client_as, scored):
+        client = client_as(Role.MARKETER)
+        ranked = client.get(reverse("customers:list"), {"sort": "-churn_probability"})
+        assert self._names(ranked) == ["High Risk", "Low Risk", "Never Scored"]
+        assert b"91%" in ranked.content or b"91.0%" in ranked.content
+
+    def test_unknown_risk_value_is_reported_not_fatal(self, client_as, scored):
+        response = client_as(Role.MARKETER).get(reverse("customers:list"), {"risk": "extreme"})
+        assert response.status_code == 200
+        assert len(self._names(response)) == 3

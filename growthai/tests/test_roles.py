@@ -1,12 +1,17 @@
 """Who may open what: a role-by-URL-by-method matrix, and a walk over the whole URLconf."""
 
+import re
+
 import pytest
 from django.apps import apps
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
+from campaigns.models import Campaign, EmailDraft
 from customers.models import ImportJob
-from customers.tests.factories import CustomerFactory
+from customers.tests.factories import ContentItemFactory, CustomerFactory, ProductFactory
 from growthai.roles import ALL_ROLES, Role
+from scoring.models import ChurnModel
 
 MARKETER, MANAGER, ADMIN = Role.MARKETER, Role.MANAGER, Role.ADMIN
 EVERYONE = set(ALL_ROLES)
@@ -20,16 +25,54 @@ MATRIX = [
     ("customers:import_list", None, "get", {ADMIN}),
     ("customers:import_create", None, "post", {ADMIN}),
     ("customers:import_detail", "import_job", "get", {ADMIN}),
+    ("customers:product_list", None, "get", EVERYONE),
+    ("customers:product_detail", "product", "get", EVERYONE),
+    ("customers:content_list", None, "get", EVERYONE),
+    ("customers:content_detail", "content_item", "get", EVERYONE),
+    ("recommendations:customer", "customer", "get", EVERYONE),
+    ("scoring:model_list", None, "get", {ADMIN, MANAGER}),
+    ("scoring:model_detail", "churn_model", "get", {ADMIN, MANAGER}),
+    ("scoring:model_train", None, "post", {ADMIN}),
+    ("scoring:model_promote", "churn_model", "post", {ADMIN}),
+    ("scoring:model_rollback", None, "post", {ADMIN}),
+    ("scoring:customers_score", None, "post", {ADMIN}),
+    ("campaigns:campaign_list", None, "get", EVERYONE),
+    ("campaigns:campaign_create", None, "get", {MARKETER, ADMIN}),
+    ("campaigns:recipient_preview", None, "get", {MARKETER, ADMIN}),
+    ("campaigns:campaign_detail", "campaign", "get", EVERYONE),
+    ("campaigns:campaign_start", "campaign", "post", {MARKETER, ADMIN}),
+    ("campaigns:campaign_send", "campaign", "post", {MARKETER, ADMIN}),
+    ("campaigns:review_queue", None, "get", EVERYONE),
+    ("campaigns:review_bulk_approve", None, "post", {MARKETER, ADMIN}),
+    ("campaigns:draft_detail", "draft", "get", EVERYONE),
+    ("campaigns:draft_edit", "draft", "get", {MARKETER, ADMIN}),
+    ("campaigns:draft_approve", "draft", "post", {MARKETER, ADMIN}),
+    ("campaigns:draft_reject", "draft", "post", {MARKETER, ADMIN}),
+    ("campaigns:draft_regenerate", "draft", "post", {MARKETER, ADMIN}),
+    ("campaigns:draft_send", "draft", "post", {MARKETER, ADMIN}),
+    ("campaigns:customer_retention", "customer", "get", EVERYONE),
+    ("campaigns:customer_draft", "customer", "post", {MARKETER, ADMIN}),
 ]
 PUBLIC_URLS = {"healthz", "login", "logout", "no_role"}
 
 
 @pytest.fixture
 def objects(db, admin_user):
+    customer = CustomerFactory()
+    campaign = Campaign.objects.create(name="Matrix campaign", created_by=admin_user)
     return {
-        "customer": CustomerFactory(),
+        "customer": customer,
+        "product": ProductFactory(),
+        "content_item": ContentItemFactory(),
+        "campaign": campaign,
+        "draft": EmailDraft.objects.create(
+            campaign=campaign, customer=customer, status=EmailDraft.Status.PENDING_REVIEW
+        ),
         "import_job": ImportJob.objects.create(
             kind="products", original_name="p.csv", file="imports/p.csv", created_by=admin_user
+        ),
+        "churn_model": ChurnModel.objects.create(
+            version=1, as_of=timezone.now(), artifact="churn_models/missing.zip"
         ),
     }
 
@@ -147,3 +190,9 @@ def test_user_without_role_is_told_so(client_as):
     response = client_as(None).get(reverse("no_role"))
     assert response.status_code == 403
     assert b"has no role yet" in response.content
+
+
+def test_only_the_most_specific_navigation_entry_is_active(client_as):
+    page = client_as(Role.MARKETER).get(reverse("customers:product_list")).content.decode()
+    active = re.findall(r'<a href="([^"]+)" aria-current="page"', page)
+    assert active == [reverse("customers:product_list")]

@@ -130,6 +130,16 @@ def test_train_and_score_commands(customers):
     assert ChurnScore.objects.count() == Customer.objects.count()
 
 
+def test_train_if_no_active_model_trains_once(customers):
+    call_command("train_churn", "--max-configs", "1", "--if-no-active-model", stdout=StringIO())
+    assert ChurnModel.objects.count() == 1
+
+    out = StringIO()
+    call_command("train_churn", "--max-configs", "1", "--if-no-active-model", stdout=out)
+    assert "Churn model v1 is active; not training." in out.getvalue()
+    assert ChurnModel.objects.count() == 1
+
+
 def test_train_command_reports_bad_data(db):
     with pytest.raises(CommandError, match="No customer has a known churn label"):
         call_command("train_churn", stdout=StringIO())

@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from scoring import services
+from scoring import selectors, services
 from scoring.models import TrainingRun
 
 
@@ -24,8 +24,16 @@ class Command(BaseCommand):
             "--no-promote", action="store_true", help="keep the new version a candidate"
         )
         parser.add_argument("--queue", action="store_true", help="queue it for a worker instead")
+        parser.add_argument(
+            "--if-no-active-model",
+            action="store_true",
+            help="do nothing when a model is already active (for first-run set-up scripts)",
+        )
 
     def handle(self, *args, **options):
+        if options["if_no_active_model"] and (active := selectors.churn_model_active()):
+            self.stdout.write(f"Churn model v{active.version} is active; not training.")
+            return
         run_options = {}
         if options["max_configs"]:
             run_options["max_configs"] = options["max_configs"]
