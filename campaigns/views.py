@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRefresh
 
 from campaigns import selectors, services
 from campaigns.forms import (
@@ -69,6 +70,10 @@ def _safe_next(request: HttpRequest, default: str) -> str:
 
 
 # --- campaigns -------------------------------------------------------------------------
+
+
+# While a draft is in one of these, its page polls; leaving them ends the polling.
+WORKER_BUSY_STATUSES = {"queued", "drafting", "sending"}
 
 
 @role_required(*VIEWERS)
@@ -221,6 +226,10 @@ def draft_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = _draft_context(request, draft)
     target = request.htmx.target if _partial(request) else None
     if target == "draft-live":
+        if draft.status not in WORKER_BUSY_STATUSES:
+            # The worker is done: the context, history and actions outside the polled
+            # status box changed too, so the whole page is rendered afresh.
+            return HttpResponseClientRefresh()
         return _render(request, "campaigns/draft_detail.html", context, partial="live")
     if target == "draft-text":
         return _render(request, "campaigns/draft_detail.html", context, partial="text")

@@ -335,6 +335,15 @@ def test_a_draft_being_written_polls(client_as, make_draft):
     assert b"<html" not in live.content and b'id="draft-live"' in live.content
 
 
+def test_polling_a_finished_draft_reloads_the_whole_page(client_as, pending_draft):
+    # The context and actions outside the polled box change when the worker finishes.
+    live = client_as(Role.MARKETER).get(
+        reverse("campaigns:draft_detail", args=[pending_draft.pk]), **htmx("draft-live")
+    )
+    assert live.status_code == 200
+    assert live["HX-Refresh"] == "true"
+
+
 def test_prediction_and_offer_page(client_as, scored_customer):
     page = (
         client_as(Role.MANAGER)
