@@ -11,22 +11,29 @@ training columns, types and categories.
 No leakage: interactions at or after ``as_of`` are filtered out in SQL, customers who signed
 up after ``as_of`` are left out, and the label (``churned``/``churned_at``) is returned
 beside the features, never inside them. Attribute keys that look like a label are dropped.
+
+Training goes one step further (``label_as_of``): a churned customer with a ``churned_at``
+date is seen as of that date (minus ``CHURN_LABEL_GAP_DAYS``), not as of today. As of today
+every leaver would look inactive since leaving, so "days since last activity" would restate
+the label instead of predicting it. The same functions take the per-customer moments
+(``as_of_by_customer``); scoring passes none and sees everyone as of one moment.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import json
 import math
 import re
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
 import pandas as pd
 from django.db import connection
-from django.db.models import Count, Max, Min, Q, Sum
 from django.utils import timezone
 
 from customers.models import Customer, Interaction, Segment
@@ -106,12 +113,23 @@ class CustomerTable:
     on first use (scoring one customer never needs it, and building it costs more than
     the prediction)."""
 
-    def __init__(self, *, columns: dict[str, np.ndarray], pks: list, external_ids, labels, as_of):
+    def __init__(
+        self,
+        *,
+        columns: dict[str, np.ndarray],
+        pks: list,
+        external_ids,
+        labels,
+        as_of,
+        as_of_by_customer: Mapping[int, dt.datetime] | None = None,
+    ):
         self.columns = columns
         self.pks = pks
         self._external_ids = external_ids
         self._labels = labels
         self.as_of = as_of
+        # Customers whose features are as of their own moment rather than ``as_of``.
+        self.as_of_by_customer = dict(as_of_by_customer or {})
 
     @cached_property
     def index(self) -> pd.Index:
@@ -166,32 +184,68 @@ def customer_table(
     as_of: dt.datetime | None = None,
     customer_ids: Iterable[int] | None = None,
     pk_range: tuple[int, int] | None = None,
+    as_of_by_customer: Mapping[int, dt.datetime] | None = None,
 ) -> CustomerTable:
     """Customers (all, the given pks, or pks in ``[lo, hi]``) as raw features as of ``as_of``.
 
+    ``as_of_by_customer`` ({pk: moment}) moves some customers' as-of earlier (training uses
+    it for churned customers, see ``label_as_of``); moments after ``as_of`` are clamped to
+    it. Every feature of such a customer (interactions, recency, signup age) is then as of
+    its own moment, through the same code and the same query as everyone else's.
+
     Two queries whatever the number of customers: the customer rows, and one grouped
-    aggregate over their interactions before ``as_of``.
+    aggregate over their interactions before their as-of.
     """
     as_of = as_of or timezone.now()
+    own = {pk: min(moment, as_of) for pk, moment in (as_of_by_customer or {}).items()}
     customers = Customer.objects.order_by("pk")
-    interactions = Interaction.objects.filter(occurred_at__lt=as_of)
     if customer_ids is not None:
-        ids = list(customer_ids)
-        customers = customers.filter(pk__in=ids)
-        interactions = interactions.filter(customer_id__in=ids)
+        customer_ids = list(customer_ids)
+        customers = customers.filter(pk__in=customer_ids)
     if pk_range is not None:
         lo, hi = pk_range
         customers = customers.filter(pk__gte=lo, pk__lte=hi)
-        interactions = interactions.filter(customer_id__gte=lo, customer_id__lte=hi)
-    # A customer who signed up after as_of did not exist then.
+    # A customer who signed up after (their) as_of did not exist then.
     customers = customers.exclude(signup_date__gt=as_of.date())
 
     records = [
         dict(zip(CUSTOMER_COLUMNS, row, strict=True))
         for row in customers.values_list(*CUSTOMER_QUERY_FIELDS)
     ]
-    behaviour = behaviour_rows(as_of=as_of, interactions=interactions)
-    return table_from_records(records, as_of=as_of, behaviour=behaviour)
+    if own:
+        records = [
+            r
+            for r in records
+            if r["pk"] not in own
+            or r["signup_date"] is None
+            or r["signup_date"] <= own[r["pk"]].date()
+        ]
+    behaviour = behaviour_rows(
+        as_of=as_of, customer_ids=customer_ids, pk_range=pk_range, as_of_by_customer=own
+    )
+    return table_from_records(records, as_of=as_of, behaviour=behaviour, as_of_by_customer=own)
+
+
+def label_as_of(
+    *, as_of: dt.datetime, gap_days: float = 0, customer_ids: Iterable[int] | None = None
+) -> dict[int, dt.datetime]:
+    """The training as-of of each churned customer with a ``churned_at`` date, ``{pk:
+    moment}``: the start of that day minus ``gap_days``, never after ``as_of``.
+
+    Computed as of today, a churned customer's features restate the label (no activity
+    since they left, so "days since last activity" is the time since churning); as of the
+    churn date they show the customer before leaving, as a customer scored today is seen.
+    Customers without a date (Telco-style tables) keep the common ``as_of``.
+    """
+    gap = dt.timedelta(days=gap_days)
+    zone = timezone.get_default_timezone()
+    churned = Customer.objects.filter(churned=True, churned_at__isnull=False)
+    if customer_ids is not None:
+        churned = churned.filter(pk__in=list(customer_ids))
+    return {
+        pk: min(dt.datetime.combine(churned_at, dt.time(0), tzinfo=zone) - gap, as_of)
+        for pk, churned_at in churned.values_list("pk", "churned_at")
+    }
 
 
 def customer_record(customer: Customer) -> dict:
@@ -273,111 +327,224 @@ AGGREGATE_COLUMNS = (
 )
 
 
-def behaviour_rows(*, as_of: dt.datetime, interactions) -> dict[int, tuple]:
-    """Per-customer aggregates of ``interactions`` (already limited to before ``as_of``),
-    ``{customer pk: values in AGGREGATE_COLUMNS order}``, from one grouped query.
-    Customers without interactions are absent."""
-    return {row[0]: row[1:] for row in behaviour_queryset(as_of=as_of, interactions=interactions)}
+RECENT_WINDOW = dt.timedelta(days=30)
+PREVIOUS_WINDOW = dt.timedelta(days=90)
+_DATETIME_POSITIONS = frozenset(
+    i for i, name in enumerate(AGGREGATE_COLUMNS) if name.endswith("_at")
+)
 
 
-def behaviour_queryset(*, as_of: dt.datetime, interactions):
-    kind = Interaction.Kind
-    recent_start = as_of - dt.timedelta(days=30)
-    previous_start = as_of - dt.timedelta(days=90)
-    purchase = Q(kind=kind.PURCHASE)
-    aggregates = (
-        interactions.order_by()
-        .values("customer_id")
-        .annotate(
-            events=Count("pk"),
-            last_at=Max("occurred_at"),
-            first_at=Min("occurred_at"),
-            last_purchase_at=Max("occurred_at", filter=purchase),
-            purchases=Count("pk", filter=purchase),
-            monetary=Sum("value", filter=purchase),
-            events_last_30=Count("pk", filter=Q(occurred_at__gte=recent_start)),
-            events_prev_60=Count(
-                "pk", filter=Q(occurred_at__gte=previous_start, occurred_at__lt=recent_start)
-            ),
-            purchases_last_30=Count("pk", filter=purchase & Q(occurred_at__gte=recent_start)),
-            distinct_items=Count("product_id", distinct=True),
-            returns=Count("pk", filter=Q(kind=kind.RETURN)),
-            support_tickets=Count("pk", filter=Q(kind=kind.SUPPORT_TICKET)),
-            email_opens=Count("pk", filter=Q(kind=kind.EMAIL_OPEN)),
-            email_clicks=Count("pk", filter=Q(kind=kind.EMAIL_CLICK)),
-        )
-        .values_list("customer_id", *AGGREGATE_COLUMNS)
+def behaviour_rows(
+    *,
+    as_of: dt.datetime,
+    customer_ids: Iterable[int] | None = None,
+    pk_range: tuple[int, int] | None = None,
+    as_of_by_customer: Mapping[int, dt.datetime] | None = None,
+) -> dict[int, tuple]:
+    """Per-customer aggregates of the interactions before each customer's as-of (its moment
+    in ``as_of_by_customer``, else ``as_of``) as ``{customer pk: values in AGGREGATE_COLUMNS
+    order}``, from one grouped query. Customers without interactions are absent."""
+    sql, params = behaviour_sql(
+        as_of=as_of,
+        customer_ids=customer_ids,
+        pk_range=pk_range,
+        as_of_by_customer=as_of_by_customer,
     )
-    return aggregates
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    if connection.vendor == "postgresql":
+        return {row[0]: tuple(row[1:]) for row in rows}
+    # SQLite returns aggregated datetimes as text.
+    convert = connection.ops.convert_datetimefield_value
+    return {
+        row[0]: tuple(
+            convert(value, None, connection)
+            if i in _DATETIME_POSITIONS and isinstance(value, str)
+            else value
+            for i, value in enumerate(row[1:])
+        )
+        for row in rows
+    }
 
 
-_SENTINEL_AS_OF = dt.datetime(2001, 2, 3, 4, 5, 6, 789012, tzinfo=dt.UTC)
-_SENTINEL_PK = 987_654_321_012
-_single_sql: dict[str, tuple[str, list]] = {}
+def behaviour_sql(
+    *,
+    as_of: dt.datetime,
+    customer_ids: Iterable[int] | None = None,
+    pk_range: tuple[int, int] | None = None,
+    as_of_by_customer: Mapping[int, dt.datetime] | None = None,
+) -> tuple[str, list]:
+    """The grouped aggregate query of ``behaviour_rows``, for PostgreSQL and SQLite alike.
+
+    Without ``as_of_by_customer`` the three cut-offs (as-of, 30 and 90 days before) are
+    parameters. With it, the mapping is joined to the interactions as arrays (``unnest``
+    on PostgreSQL, a JSON array through ``json_each`` on SQLite) and each cut-off is the
+    customer's own, or the common one for customers not in the mapping: still one query
+    whatever the number of distinct dates. Moments must not be after ``as_of``.
+    """
+    adapt = connection.ops.adapt_datetimefield_value
+    ids = None if customer_ids is None else list(customer_ids)
+    mapped = bool(as_of_by_customer)
+    sql, slots = _behaviour_template(
+        connection.vendor,
+        mapped=mapped,
+        ids=None if ids is None else len(ids),
+        ranged=pk_range is not None,
+    )
+    values: dict = {
+        "as_of": adapt(as_of),
+        "recent": adapt(as_of - RECENT_WINDOW),
+        "previous": adapt(as_of - PREVIOUS_WINDOW),
+    }
+    if pk_range is not None:
+        values["lo"], values["hi"] = pk_range
+    if mapped:
+        pks = list(as_of_by_customer)
+        moments = [as_of_by_customer[pk] for pk in pks]
+        columns = [
+            pks,
+            [adapt(m) for m in moments],
+            [adapt(m - RECENT_WINDOW) for m in moments],
+            [adapt(m - PREVIOUS_WINDOW) for m in moments],
+        ]
+        if connection.vendor == "postgresql":
+            for i, column in enumerate(columns):
+                values[f"mapping{i}"] = column
+        else:
+            values["mapping"] = json.dumps([list(row) for row in zip(*columns, strict=True)])
+    params = []
+    for slot in slots:
+        if isinstance(slot, tuple):  # ("kind", value) or ("id", position)
+            params.append(slot[1] if slot[0] == "kind" else ids[slot[1]])
+        else:
+            params.append(values[slot])
+    return sql, params
+
+
+@functools.lru_cache(maxsize=64)
+def _behaviour_template(vendor: str, *, mapped: bool, ids: int | None, ranged: bool):
+    """SQL text of ``behaviour_sql`` and what each of its parameters is; built once per
+    shape (the per-request path of one customer must not pay for building it)."""
+    quote = connection.ops.quote_name
+    column = Interaction._meta.get_field
+    customer = f"i.{quote(column('customer').column)}"
+    occurred = f"i.{quote(column('occurred_at').column)}"
+    kind = f"i.{quote(column('kind').column)}"
+    value = f"i.{quote(column('value').column)}"
+    product = f"i.{quote(column('product').column)}"
+    slots: list = []
+
+    # Fragments are built in the order they appear in the SQL, so their parameters are too.
+    def param(slot) -> str:
+        slots.append(slot)
+        return "%s"
+
+    def cutoff(name: str, slot: str) -> str:
+        return f"COALESCE(m.{name}, {param(slot)})" if mapped else param(slot)
+
+    def only(kind_value: str) -> str:
+        return f"{kind} = {param(('kind', str(kind_value)))}"
+
+    def recent() -> str:
+        return cutoff("recent_start", "recent")
+
+    kinds = Interaction.Kind
+    select = ", ".join(
+        [
+            customer,
+            "COUNT(*)",
+            f"MAX({occurred})",
+            f"MIN({occurred})",
+            f"MAX({occurred}) FILTER (WHERE {only(kinds.PURCHASE)})",
+            f"COUNT(*) FILTER (WHERE {only(kinds.PURCHASE)})",
+            f"SUM({value}) FILTER (WHERE {only(kinds.PURCHASE)})",
+            f"COUNT(*) FILTER (WHERE {occurred} >= {recent()})",
+            f"COUNT(*) FILTER (WHERE {occurred} >= {cutoff('previous_start', 'previous')}"
+            f" AND {occurred} < {recent()})",
+            f"COUNT(*) FILTER (WHERE {only(kinds.PURCHASE)} AND {occurred} >= {recent()})",
+            f"COUNT(DISTINCT {product})",
+            f"COUNT(*) FILTER (WHERE {only(kinds.RETURN)})",
+            f"COUNT(*) FILTER (WHERE {only(kinds.SUPPORT_TICKET)})",
+            f"COUNT(*) FILTER (WHERE {only(kinds.EMAIL_OPEN)})",
+            f"COUNT(*) FILTER (WHERE {only(kinds.EMAIL_CLICK)})",
+        ]
+    )
+    source = f"{quote(Interaction._meta.db_table)} i"
+    if mapped:
+        if vendor == "postgresql":
+            types = ("bigint", "timestamptz", "timestamptz", "timestamptz")
+            arrays = ", ".join(f"{param(f'mapping{i}')}::{t}[]" for i, t in enumerate(types))
+            mapping = f"unnest({arrays}) AS m(customer_id, as_of, recent_start, previous_start)"
+        else:
+            mapping = (
+                "(SELECT json_extract(value, '$[0]') AS customer_id,"
+                " json_extract(value, '$[1]') AS as_of,"
+                " json_extract(value, '$[2]') AS recent_start,"
+                " json_extract(value, '$[3]') AS previous_start"
+                f" FROM json_each({param('mapping')})) m"
+            )
+        source += f" LEFT JOIN {mapping} ON m.customer_id = {customer}"
+    # The plain bound first (it can use the index on occurred_at), then each customer's own.
+    where = [f"{occurred} < {param('as_of')}"]
+    if mapped:
+        where.append(f"{occurred} < COALESCE(m.as_of, {param('as_of')})")
+    if ids is not None:
+        if ids:
+            where.append(f"{customer} IN ({', '.join(param(('id', i)) for i in range(ids))})")
+        else:
+            where.append("1 = 0")
+    if ranged:
+        where.append(f"{customer} >= {param('lo')} AND {customer} <= {param('hi')}")
+    sql = f"SELECT {select} FROM {source} WHERE {' AND '.join(where)} GROUP BY {customer}"
+    return sql, tuple(slots)
 
 
 def customer_behaviour(*, customer_id: int, as_of: dt.datetime) -> dict[int, tuple]:
-    """``behaviour_rows`` of one customer. On PostgreSQL the SQL is built by the ORM once
-    per process (with sentinel values, then re-parameterised): building the 14-aggregate
-    query took longer than running it, on the path of every single-customer score."""
-    interactions = Interaction.objects.filter(occurred_at__lt=as_of, customer_id=customer_id)
-    if connection.vendor != "postgresql":
-        return behaviour_rows(as_of=as_of, interactions=interactions)
-    if connection.alias not in _single_sql:
-        sentinel = behaviour_queryset(
-            as_of=_SENTINEL_AS_OF,
-            interactions=Interaction.objects.filter(
-                occurred_at__lt=_SENTINEL_AS_OF, customer_id=_SENTINEL_PK
-            ),
-        )
-        sql, params = sentinel.query.sql_with_params()
-        recipe = []
-        for param in params:
-            if param == _SENTINEL_PK:
-                recipe.append(("pk", None))
-            elif isinstance(param, dt.datetime):
-                recipe.append(("as_of", param - _SENTINEL_AS_OF))
-            else:
-                recipe.append(("value", param))
-        _single_sql[connection.alias] = (sql, recipe)
-    sql, recipe = _single_sql[connection.alias]
-    params = [
-        customer_id if kind == "pk" else as_of + value if kind == "as_of" else value
-        for kind, value in recipe
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return {row[0]: tuple(row[1:]) for row in cursor.fetchall()}
+    """``behaviour_rows`` of one customer (the per-request path)."""
+    return behaviour_rows(as_of=as_of, customer_ids=[customer_id])
 
 
-def _days_before(as_of: dt.datetime, moments: list) -> np.ndarray:
+def _days_before(as_ofs: list[dt.datetime], moments: list) -> np.ndarray:
     return np.array(
-        [(as_of - m).total_seconds() / 86400.0 if m is not None else np.nan for m in moments],
+        [
+            (a - m).total_seconds() / 86400.0 if m is not None else np.nan
+            for a, m in zip(as_ofs, moments, strict=True)
+        ],
         dtype="float64",
     )
 
 
 def table_from_records(
-    records: list[dict], *, as_of: dt.datetime, behaviour: dict[int, tuple] | None = None
+    records: list[dict],
+    *,
+    as_of: dt.datetime,
+    behaviour: dict[int, tuple] | None = None,
+    as_of_by_customer: Mapping[int, dt.datetime] | None = None,
 ) -> CustomerTable:
     """Build the raw frame from customer dicts (``pk``, the model fields, ``attributes``).
 
     Used for stored customers and for the CLI's customer-from-flags alike, so both go
     through the same typing and derived columns. Columns are built as arrays and the frame
-    once: scoring one customer must stay well under a few milliseconds.
+    once: scoring one customer must stay well under a few milliseconds. Time-based columns
+    (signup age, recency) are as of each customer's moment in ``as_of_by_customer``, else
+    ``as_of``; ``behaviour`` must have been aggregated as of the same moments.
     """
     n = len(records)
+    if as_of_by_customer:
+        as_ofs = [as_of_by_customer.get(r["pk"], as_of) for r in records]
+    else:
+        as_ofs = [as_of] * n
     columns: dict[str, np.ndarray] = {
         "tenure_months": np.array([_to_float(r.get("tenure_months")) for r in records], "float64"),
         "monthly_spend": np.array([_to_float(r.get("monthly_spend")) for r in records], "float64"),
     }
     for name in FIELD_CATEGORICAL:
         columns[name] = _object_array([_clean_text(r.get(name)) for r in records])
-    as_of_date = as_of.date()
     columns["signup_age_days"] = np.array(
         [
-            float((as_of_date - r["signup_date"]).days) if r.get("signup_date") else np.nan
-            for r in records
+            float((a.date() - r["signup_date"]).days) if r.get("signup_date") else np.nan
+            for a, r in zip(as_ofs, records, strict=True)
         ],
         dtype="float64",
     )
@@ -401,9 +568,12 @@ def table_from_records(
         columns[name] = np.array(
             [_to_float(v) if v is not None else 0.0 for v in column], "float64"
         )
-    columns["recency_days"] = _days_before(as_of, values.get("last_at", ()))
-    columns["days_since_first_activity"] = _days_before(as_of, values.get("first_at", ()))
-    columns["days_since_last_purchase"] = _days_before(as_of, values.get("last_purchase_at", ()))
+    for name, moments in (
+        ("recency_days", "last_at"),
+        ("days_since_first_activity", "first_at"),
+        ("days_since_last_purchase", "last_purchase_at"),
+    ):
+        columns[name] = _days_before(as_ofs, values.get(moments, [None] * n))
     if n == 0:
         for name in (
             *COUNT_COLUMNS,
@@ -430,6 +600,7 @@ def table_from_records(
         external_ids=[r.get("external_id", "") for r in records],
         labels=[r.get("churned") for r in records],
         as_of=as_of,
+        as_of_by_customer=as_of_by_customer,
     )
 
 

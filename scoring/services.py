@@ -3,11 +3,11 @@
 Promotion rule (automatic, after every training): customers whose external id hashes into
 the holdout share (``CHURN_HOLDOUT_PERCENT``, 20% by default) are never trained on. The new
 model and the active model are both evaluated on the *current* labelled holdout rows, built
-with the same as-of date; the new model becomes active when its ROC-AUC is at least the
-active one's minus ``CHURN_PROMOTION_TOLERANCE`` (0.002). With no active model, a trained
-model is promoted. When the comparison cannot be made (holdout with one class, active model
-file unreadable), the new model stays a candidate and the note says why; an Admin can then
-promote it by hand.
+with the same as-of moments (churned customers' own, see ``features.label_as_of``); the new
+model becomes active when its ROC-AUC is at least the active one's minus
+``CHURN_PROMOTION_TOLERANCE`` (0.002). With no active model, a trained model is promoted.
+When the comparison cannot be made (holdout with one class, active model file unreadable),
+the new model stays a candidate and the note says why; an Admin can then promote it by hand.
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ from scoring.features import (
     customer_behaviour,
     customer_record,
     customer_table,
+    label_as_of,
     spec_apply,
     spec_infer,
     table_from_records,
@@ -206,7 +207,11 @@ def churn_model_train(
     options = options or {}
     started = time.monotonic()
     as_of = as_of or timezone.now()
-    table = customer_table(as_of=as_of)
+    # Churned customers with a churn date are seen as of that date, everyone else as of
+    # as_of: see scoring.features.label_as_of.
+    gap_days = float(_setting("CHURN_LABEL_GAP_DAYS", 0))
+    own_as_of = label_as_of(as_of=as_of, gap_days=gap_days)
+    table = customer_table(as_of=as_of, as_of_by_customer=own_as_of)
     known = table.labels.notna()
     all_labels = table.labels[known].astype(bool).astype("int8")
     training_data_check(all_labels)
@@ -253,6 +258,10 @@ def churn_model_train(
             "unlabelled": int((~known).sum()),
             "training_rows": len(train_rows),
             "holdout_rows": len(holdout_rows),
+            "label_as_of": {
+                "gap_days": gap_days,
+                "customers": sum(pk in table.as_of_by_customer for pk in table.pks),
+            },
         },
         "training_seconds": round(time.monotonic() - started, 2),
     }

@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "ninja",  # serves the bundled Swagger UI for /api/docs (no CDN)
     "template_partials",
     "axes",
     "growthai",
@@ -232,6 +233,9 @@ CHURN_SEARCH_MAX_CONFIGS = env.int("CHURN_SEARCH_MAX_CONFIGS", default=20)
 CHURN_SEARCH_SECONDS = env.float("CHURN_SEARCH_SECONDS", default=60.0)
 CHURN_MIN_LABELLED = env.int("CHURN_MIN_LABELLED", default=50)
 CHURN_MIN_PER_CLASS = env.int("CHURN_MIN_PER_CLASS", default=10)
+# Training sees a churned customer as of its churned_at minus this many days (not as of now,
+# when its inactivity since leaving would restate the label); customers without a date: now.
+CHURN_LABEL_GAP_DAYS = env.float("CHURN_LABEL_GAP_DAYS", default=0.0)
 CHURN_SCORE_CHUNK_SIZE = env.int("CHURN_SCORE_CHUNK_SIZE", default=10_000)
 # XGBoost threads. One by default: on a small machine shared with the web process, OpenMP
 # threads waiting on a busy core made training ten times slower, not faster.

@@ -84,7 +84,8 @@ def make_customers(
                 monthly_spend=Decimal(str(monthly)),
                 attributes=attributes,
                 churned=label,
-                churned_at=dt.date(2025, 1, 1) if label else None,
+                # Like the Telco CSV: a label without a churn date (see label_as_of).
+                churned_at=None,
             )
         )
     created = Customer.objects.bulk_create(customers)

@@ -212,12 +212,139 @@ def test_interactions_are_counted_per_kind_only_before_as_of(db):
 def test_single_customer_behaviour_matches_the_grouped_query(active_customer):
     from scoring.features import behaviour_rows, customer_behaviour
 
+    other = CustomerFactory()
+    InteractionFactory(customer=other, kind="purchase", value=Decimal("3.00"), occurred_at=at(40))
     for as_of in (AS_OF, AS_OF - dt.timedelta(days=15)):
-        expected = behaviour_rows(
-            as_of=as_of,
-            interactions=Interaction.objects.filter(
-                occurred_at__lt=as_of, customer_id=active_customer.pk
-            ),
-        )
-        assert customer_behaviour(customer_id=active_customer.pk, as_of=as_of) == expected
+        everyone = behaviour_rows(as_of=as_of)
+        assert set(everyone) == {active_customer.pk, other.pk}
+        single = customer_behaviour(customer_id=active_customer.pk, as_of=as_of)
+        assert single == {active_customer.pk: everyone[active_customer.pk]}
+        row = single[active_customer.pk]
+        assert all(isinstance(row[i], dt.datetime) and row[i].tzinfo for i in (1, 2, 3))
     assert customer_behaviour(customer_id=active_customer.pk + 1000, as_of=AS_OF) == {}
+
+
+# --- Churned customers seen as of their churn date (training) ---------------------------
+
+CHURNED_AT = dt.date(2025, 4, 1)
+CHURN_MOMENT = dt.datetime(2025, 4, 1, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def churned_customer(db):
+    """Active until a month before churning on CHURNED_AT; AS_OF is two months later."""
+    customer = CustomerFactory(
+        signup_date=dt.date(2024, 4, 1), churned=True, churned_at=CHURNED_AT, tenure_months=12
+    )
+    for days, kind, value in [
+        (30, "purchase", "20.00"),
+        (40, "view", None),
+        (45, "support_ticket", None),
+        (100, "purchase", "10.00"),
+    ]:
+        InteractionFactory(
+            customer=customer,
+            kind=kind,
+            product=None,
+            value=Decimal(value) if value else None,
+            occurred_at=CHURN_MOMENT - dt.timedelta(days=days),
+        )
+    return customer
+
+
+def training_table(**kwargs):
+    from scoring.features import label_as_of
+
+    return customer_table(as_of=AS_OF, as_of_by_customer=label_as_of(as_of=AS_OF, **kwargs))
+
+
+def test_churned_customer_is_seen_as_of_its_churn_date(churned_customer, active_customer):
+    table = training_table()
+    assert table.as_of_by_customer == {churned_customer.pk: CHURN_MOMENT}
+    raw = table.raw.loc[churned_customer.pk]
+    assert raw["recency_days"] == pytest.approx(30.0)  # not 91: the label is not restated
+    assert raw["days_since_last_purchase"] == pytest.approx(30.0)
+    assert raw["days_since_first_activity"] == pytest.approx(100.0)
+    assert raw["events"] == 4
+    assert raw["events_last_30"] == 1  # day 30: the window's edge is inside
+    assert raw["events_prev_60"] == 2  # days 40 and 45
+    assert raw["purchases_last_30"] == 1
+    assert raw["signup_age_days"] == (CHURNED_AT - dt.date(2024, 4, 1)).days
+    assert table.labels.loc[churned_customer.pk] is True
+    # Everyone else is seen as of AS_OF, exactly as without the mapping.
+    plain = customer_table(as_of=AS_OF).raw
+    pd.testing.assert_series_equal(table.raw.loc[active_customer.pk], plain.loc[active_customer.pk])
+
+
+def test_events_after_churned_at_never_change_training_features(churned_customer):
+    before = training_table().raw
+    for moment in (CHURN_MOMENT, CHURN_MOMENT + dt.timedelta(days=1), AS_OF - dt.timedelta(1)):
+        InteractionFactory(
+            customer=churned_customer, kind="purchase", value=Decimal("99"), occurred_at=moment
+        )
+    pd.testing.assert_frame_equal(before, training_table().raw)
+    # Scoring (one as-of for everyone) does see them.
+    assert customer_table(as_of=AS_OF).raw.loc[churned_customer.pk, "events"] == 7
+
+
+def test_an_event_before_churned_at_does_change_training_features(churned_customer):
+    before = training_table().raw.loc[churned_customer.pk]
+    InteractionFactory(
+        customer=churned_customer,
+        kind="purchase",
+        value=Decimal("5.00"),
+        occurred_at=CHURN_MOMENT - dt.timedelta(days=2),
+    )
+    after = training_table().raw.loc[churned_customer.pk]
+    assert after["events"] == before["events"] + 1
+    assert after["purchases_last_30"] == before["purchases_last_30"] + 1
+    assert after["recency_days"] == pytest.approx(2.0)
+
+
+def test_gap_moves_the_churned_customers_as_of_earlier(churned_customer):
+    raw = training_table(gap_days=35).raw.loc[churned_customer.pk]
+    assert raw["events"] == 3  # days 40, 45 and 100 before churning
+    assert raw["recency_days"] == pytest.approx(5.0)
+    assert raw["signup_age_days"] == (CHURNED_AT - dt.date(2024, 4, 1)).days - 35
+
+
+def test_tables_without_churn_dates_are_unchanged(active_customer):
+    # Telco-style: a churn label but no date; every customer keeps the common as_of.
+    for i in range(4):
+        customer = CustomerFactory(churned=bool(i % 2), churned_at=None)
+        InteractionFactory(customer=customer, occurred_at=at(3 + i))
+    active_customer.churned = True
+    active_customer.save()
+    table = training_table()
+    assert table.as_of_by_customer == {}
+    pd.testing.assert_frame_equal(table.raw, customer_table(as_of=AS_OF).raw)
+
+
+def test_per_customer_as_of_is_one_query_and_matches_computing_each_alone(
+    db, django_assert_num_queries
+):
+    rng = np.random.default_rng(3)
+    moments = {}
+    for i in range(12):
+        customer = CustomerFactory(signup_date=dt.date(2024, 1, 1))
+        for days in rng.uniform(0, 300, size=int(rng.integers(0, 8))):
+            InteractionFactory(
+                customer=customer,
+                kind=str(rng.choice(["view", "purchase", "email_open", "email_click"])),
+                value=Decimal("7.50"),
+                occurred_at=at(float(days)),
+            )
+        if i % 4:  # many distinct dates, some customers on the common as_of
+            moments[customer.pk] = at(float(rng.uniform(1, 200)))
+    with django_assert_num_queries(2):
+        table = customer_table(as_of=AS_OF, as_of_by_customer=moments)
+    assert len(table) == 12
+    for pk in table.pks:
+        alone = customer_table(as_of=moments.get(pk, AS_OF), customer_ids=[pk]).raw.loc[pk]
+        pd.testing.assert_series_equal(table.raw.loc[pk], alone)
+
+
+def test_churned_customer_who_signed_up_after_its_as_of_is_left_out(db):
+    CustomerFactory(signup_date=dt.date(2025, 5, 1), churned=True, churned_at=CHURNED_AT)
+    assert customer_table(as_of=AS_OF).raw.shape[0] == 1
+    assert training_table().raw.empty

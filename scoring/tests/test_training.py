@@ -1,7 +1,12 @@
-import numpy as np
-import pytest
+import datetime as dt
+from decimal import Decimal
 
-from customers.models import Customer
+import numpy as np
+import pandas as pd
+import pytest
+from django.utils import timezone
+
+from customers.models import Customer, Interaction
 from customers.tests.factories import CustomerFactory
 from scoring.models import ChurnModel
 from scoring.runtime import model_load
@@ -137,3 +142,70 @@ def test_search_prefers_the_cheaper_model_when_tied():
     from scoring.training import scoring_cost
 
     assert scoring_cost(2, 600) < scoring_cost(3, 300) < scoring_cost(6, 100)
+
+
+# --- Churned customers are seen as of their churn date ----------------------------------
+
+
+def _capture_training_matrix(monkeypatch) -> list:
+    from scoring import services
+
+    seen = []
+    real = services.fit_churn_model
+
+    def capturing(X, y, **kwargs):
+        seen.append((X.copy(), np.asarray(y).copy()))
+        return real(X, y, **kwargs)
+
+    monkeypatch.setattr(services, "fit_churn_model", capturing)
+    return seen
+
+
+def test_events_after_churned_at_never_reach_the_training_matrix(db, monkeypatch):
+    make_customers(200, seed=3, signal=2.0)
+    now = timezone.now().replace(microsecond=0)
+    churned = list(Customer.objects.filter(churned=True))
+    Customer.objects.filter(churned=True).update(churned_at=(now - dt.timedelta(days=60)).date())
+    events = [
+        Interaction(customer=customer, kind="view", occurred_at=now - dt.timedelta(days=days))
+        for customer in Customer.objects.all()
+        for days in (70, 90)
+    ]
+    Interaction.objects.bulk_create(events)
+    seen = _capture_training_matrix(monkeypatch)
+    first = churn_model_train(as_of=now)
+    assert first.metrics["data"]["label_as_of"]["customers"] == len(churned)
+    # Leavers' activity after leaving (the days before as_of) must not change their rows.
+    Interaction.objects.bulk_create(
+        [
+            Interaction(
+                customer=customer,
+                kind="purchase",
+                value=Decimal("50"),
+                occurred_at=now - dt.timedelta(days=days),
+            )
+            for customer in churned
+            for days in (59, 30, 1)
+        ]
+    )
+    churn_model_train(as_of=now)
+    (X1, y1), (X2, y2) = seen
+    pd.testing.assert_frame_equal(X1, X2)
+    assert (y1 == y2).all()
+    assert X1.loc[y1 == 1, "recency_days"].min() == pytest.approx(10.0, abs=1.0)
+
+
+@pytest.mark.slow
+def test_demo_data_model_is_realistic_not_restating_the_label(db, settings):
+    from customers.demo import demo_data_seed
+
+    settings.CHURN_SEARCH_MAX_CONFIGS = 2
+    demo_data_seed(customers=1500, seed=7)
+    model = churn_model_train()
+    auc = model.metrics["cv"]["model"]["roc_auc"]
+    # As of today every leaver looked inactive since leaving: CV ROC-AUC 0.98, led by days
+    # since last activity. Seen as of their churn date, the signal is the real one.
+    assert 0.7 < auc < 0.96
+    importance = {row["feature"]: row["importance"] for row in model.metrics["feature_importance"]}
+    assert importance["recency_days"] < 0.15
+    assert model.metrics["feature_importance"][0]["feature"] != "recency_days"
