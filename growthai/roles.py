@@ -71,6 +71,7 @@ def public(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
 # (label, url name, roles that see it) — the navigation bar shows an entry only to the
 # roles that may open it. Later features append their pages here.
 NAVIGATION: list[tuple[str, str, Iterable[Role]]] = [
+    ("Dashboard", "dashboard", {Role.MANAGER, Role.ADMIN}),
     ("Customers", "customers:list", ALL_ROLES),
     ("Products", "customers:product_list", ALL_ROLES),
     ("Content", "customers:content_list", ALL_ROLES),

@@ -2,7 +2,10 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from scoring import views_dashboard
+
 from . import views
+from .api import api
 from .roles import public
 
 admin.site.site_header = "GrowthAI administration"
@@ -18,11 +21,13 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", public(auth_views.LogoutView.as_view()), name="logout"),
+    path("dashboard/", views_dashboard.dashboard, name="dashboard"),
     path("customers/", include("customers.urls")),
     path("models/", include("scoring.urls")),
     path("recommendations/", include("recommendations.urls")),
     path("campaigns/", include("campaigns.urls")),
     path("admin/", admin.site.urls),
+    path("api/", api.urls),
 ]
 
 handler403 = "growthai.views.error_403"

@@ -236,6 +236,9 @@ CHURN_MIN_PER_CLASS = env.int("CHURN_MIN_PER_CLASS", default=10)
 # Training sees a churned customer as of its churned_at minus this many days (not as of now,
 # when its inactivity since leaving would restate the label); customers without a date: now.
 CHURN_LABEL_GAP_DAYS = env.float("CHURN_LABEL_GAP_DAYS", default=0.0)
+# The dashboard's figures are cached this long on PostgreSQL, keyed on a fingerprint of the
+# data, so new scores and drafts show at once and edits to existing customers within this.
+DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=300)
 CHURN_SCORE_CHUNK_SIZE = env.int("CHURN_SCORE_CHUNK_SIZE", default=10_000)
 # XGBoost threads. One by default: on a small machine shared with the web process, OpenMP
 # threads waiting on a busy core made training ten times slower, not faster.
