@@ -105,12 +105,13 @@ def test_anonymous_is_sent_to_login(client, objects, name, arg_key, method, allo
     assert response["Location"].startswith(reverse("login"))
 
 
+POST_ROWS = [row for row in MATRIX if row[2] == "post"]
+
+
 @pytest.mark.parametrize(
-    ("name", "arg_key", "method", "allowed"), MATRIX, ids=[m[0] for m in MATRIX]
+    ("name", "arg_key", "method", "allowed"), POST_ROWS, ids=[m[0] for m in POST_ROWS]
 )
 def test_post_only_views_refuse_get(client_as, objects, name, arg_key, method, allowed):
-    if method != "post":
-        pytest.skip("GET view")
     response = client_as(Role.ADMIN).get(_url(name, arg_key, objects))
     assert response.status_code == 405
 
