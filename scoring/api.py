@@ -17,12 +17,12 @@ from growthai.api import AUTH_ERRORS, ErrorOut, requires
 from growthai.roles import ALL_ROLES
 from scoring import services
 from scoring.features import ATTRIBUTE_PREFIX
-from scoring.management.commands.predict_churn import (
+from scoring.runtime import ModelUnavailable, active_model
+from scoring.telco import (
     TELCO_FLAGS,
     TELCO_MARKERS,
-    _allowed_values,
+    allowed_values,
 )
-from scoring.runtime import ModelUnavailable, active_model
 
 router = Router()
 
@@ -71,7 +71,7 @@ def _telco_record(payload: PredictChurnIn, columns: dict) -> dict:
     for flag, (target, kind, fallback) in TELCO_FLAGS.items():
         if kind != "choice":
             continue
-        allowed = _allowed_values(columns.get(target), fallback)
+        allowed = allowed_values(columns.get(target), fallback)
         by_lower = {value.lower(): value for value in allowed}
         text = " ".join(str(values[flag]).split())
         if text.lower() not in by_lower:
