@@ -185,6 +185,7 @@ def customer_table(
     customer_ids: Iterable[int] | None = None,
     pk_range: tuple[int, int] | None = None,
     as_of_by_customer: Mapping[int, dt.datetime] | None = None,
+    lookback: dt.timedelta | None = None,
 ) -> CustomerTable:
     """Customers (all, the given pks, or pks in ``[lo, hi]``) as raw features as of ``as_of``.
 
@@ -192,6 +193,9 @@ def customer_table(
     it for churned customers, see ``label_as_of``); moments after ``as_of`` are clamped to
     it. Every feature of such a customer (interactions, recency, signup age) is then as of
     its own moment, through the same code and the same query as everyone else's.
+
+    ``lookback`` limits the interactions to that window before each customer's as-of (the
+    model's ``lookback_days``, see ``lookback_for_training``); None reads all history.
 
     Two queries whatever the number of customers: the customer rows, and one grouped
     aggregate over their interactions before their as-of.
@@ -221,7 +225,11 @@ def customer_table(
             or r["signup_date"] <= own[r["pk"]].date()
         ]
     behaviour = behaviour_rows(
-        as_of=as_of, customer_ids=customer_ids, pk_range=pk_range, as_of_by_customer=own
+        as_of=as_of,
+        customer_ids=customer_ids,
+        pk_range=pk_range,
+        as_of_by_customer=own,
+        lookback=lookback,
     )
     return table_from_records(records, as_of=as_of, behaviour=behaviour, as_of_by_customer=own)
 
@@ -246,6 +254,45 @@ def label_as_of(
         pk: min(dt.datetime.combine(churned_at, dt.time(0), tzinfo=zone) - gap, as_of)
         for pk, churned_at in churned.values_list("pk", "churned_at")
     }
+
+
+# The activity-trend windows reach 90 days back; a shorter lookback would empty them.
+MIN_LOOKBACK = dt.timedelta(days=90)
+# Share of training customers whose window may start before the data does.
+LOOKBACK_SHORTFALL_SHARE = 0.02
+
+
+def lookback_for_training(
+    *,
+    as_of: dt.datetime,
+    as_of_by_customer: Mapping[int, dt.datetime] | None = None,
+    customers: int,
+) -> dt.timedelta | None:
+    """The behaviour window for a training set: the longest one that the interaction data
+    covers for all but ``LOOKBACK_SHORTFALL_SHARE`` of the ``customers`` training rows.
+
+    Churned customers are seen as of their churn date and the others as of today
+    (``label_as_of``), but interaction data starts on one calendar date for everyone. Over
+    all history, a customer who left early has less of it than one still here: "days since
+    first activity" and every lifetime total would measure when the customer was seen, and
+    so restate the label. Over a window of equal length for everyone, they cannot. The
+    window is stored with the model (``spec["lookback_days"]``) and scoring reads the same.
+    None when there are no interactions.
+    """
+    first = Interaction.objects.order_by("occurred_at").values_list("occurred_at", flat=True)[:1]
+    data_start = next(iter(first), None)
+    if data_start is None:
+        return None
+    moments = list((as_of_by_customer or {}).values())
+    spans = [(moment - data_start).total_seconds() for moment in moments]
+    spans += [(as_of - data_start).total_seconds()] * max(0, customers - len(moments))
+    if not spans:
+        return None
+    # The span of the first customer past the allowed shortfall covers all later ones.
+    allowed_short = int(LOOKBACK_SHORTFALL_SHARE * len(spans))
+    covered = dt.timedelta(seconds=float(np.partition(spans, allowed_short)[allowed_short]))
+    # Whole days, so the window reads well on the model page.
+    return max(MIN_LOOKBACK, dt.timedelta(days=math.floor(covered.total_seconds() / 86400)))
 
 
 def customer_record(customer: Customer) -> dict:
@@ -340,15 +387,18 @@ def behaviour_rows(
     customer_ids: Iterable[int] | None = None,
     pk_range: tuple[int, int] | None = None,
     as_of_by_customer: Mapping[int, dt.datetime] | None = None,
+    lookback: dt.timedelta | None = None,
 ) -> dict[int, tuple]:
     """Per-customer aggregates of the interactions before each customer's as-of (its moment
-    in ``as_of_by_customer``, else ``as_of``) as ``{customer pk: values in AGGREGATE_COLUMNS
-    order}``, from one grouped query. Customers without interactions are absent."""
+    in ``as_of_by_customer``, else ``as_of``), within ``lookback`` of it when given, as
+    ``{customer pk: values in AGGREGATE_COLUMNS order}``, from one grouped query. Customers
+    without interactions are absent."""
     sql, params = behaviour_sql(
         as_of=as_of,
         customer_ids=customer_ids,
         pk_range=pk_range,
         as_of_by_customer=as_of_by_customer,
+        lookback=lookback,
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -374,6 +424,7 @@ def behaviour_sql(
     customer_ids: Iterable[int] | None = None,
     pk_range: tuple[int, int] | None = None,
     as_of_by_customer: Mapping[int, dt.datetime] | None = None,
+    lookback: dt.timedelta | None = None,
 ) -> tuple[str, list]:
     """The grouped aggregate query of ``behaviour_rows``, for PostgreSQL and SQLite alike.
 
@@ -391,12 +442,15 @@ def behaviour_sql(
         mapped=mapped,
         ids=None if ids is None else len(ids),
         ranged=pk_range is not None,
+        windowed=lookback is not None,
     )
     values: dict = {
         "as_of": adapt(as_of),
         "recent": adapt(as_of - RECENT_WINDOW),
         "previous": adapt(as_of - PREVIOUS_WINDOW),
     }
+    if lookback is not None:
+        values["window_start"] = adapt(as_of - lookback)
     if pk_range is not None:
         values["lo"], values["hi"] = pk_range
     if mapped:
@@ -408,6 +462,8 @@ def behaviour_sql(
             [adapt(m - RECENT_WINDOW) for m in moments],
             [adapt(m - PREVIOUS_WINDOW) for m in moments],
         ]
+        if lookback is not None:
+            columns.append([adapt(m - lookback) for m in moments])
         if connection.vendor == "postgresql":
             for i, column in enumerate(columns):
                 values[f"mapping{i}"] = column
@@ -423,7 +479,9 @@ def behaviour_sql(
 
 
 @functools.lru_cache(maxsize=64)
-def _behaviour_template(vendor: str, *, mapped: bool, ids: int | None, ranged: bool):
+def _behaviour_template(
+    vendor: str, *, mapped: bool, ids: int | None, ranged: bool, windowed: bool
+):
     """SQL text of ``behaviour_sql`` and what each of its parameters is; built once per
     shape (the per-request path of one customer must not pay for building it)."""
     quote = connection.ops.quote_name
@@ -472,23 +530,24 @@ def _behaviour_template(vendor: str, *, mapped: bool, ids: int | None, ranged: b
     )
     source = f"{quote(Interaction._meta.db_table)} i"
     if mapped:
+        names = ["customer_id", "as_of", "recent_start", "previous_start"]
+        names += ["window_start"] if windowed else []
         if vendor == "postgresql":
-            types = ("bigint", "timestamptz", "timestamptz", "timestamptz")
+            types = ["bigint"] + ["timestamptz"] * (len(names) - 1)
             arrays = ", ".join(f"{param(f'mapping{i}')}::{t}[]" for i, t in enumerate(types))
-            mapping = f"unnest({arrays}) AS m(customer_id, as_of, recent_start, previous_start)"
+            mapping = f"unnest({arrays}) AS m({', '.join(names)})"
         else:
-            mapping = (
-                "(SELECT json_extract(value, '$[0]') AS customer_id,"
-                " json_extract(value, '$[1]') AS as_of,"
-                " json_extract(value, '$[2]') AS recent_start,"
-                " json_extract(value, '$[3]') AS previous_start"
-                f" FROM json_each({param('mapping')})) m"
+            extracted = ", ".join(
+                f"json_extract(value, '$[{i}]') AS {n}" for i, n in enumerate(names)
             )
+            mapping = f"(SELECT {extracted} FROM json_each({param('mapping')})) m"
         source += f" LEFT JOIN {mapping} ON m.customer_id = {customer}"
     # The plain bound first (it can use the index on occurred_at), then each customer's own.
     where = [f"{occurred} < {param('as_of')}"]
     if mapped:
         where.append(f"{occurred} < COALESCE(m.as_of, {param('as_of')})")
+    if windowed:
+        where.append(f"{occurred} >= {cutoff('window_start', 'window_start')}")
     if ids is not None:
         if ids:
             where.append(f"{customer} IN ({', '.join(param(('id', i)) for i in range(ids))})")
@@ -500,9 +559,11 @@ def _behaviour_template(vendor: str, *, mapped: bool, ids: int | None, ranged: b
     return sql, tuple(slots)
 
 
-def customer_behaviour(*, customer_id: int, as_of: dt.datetime) -> dict[int, tuple]:
+def customer_behaviour(
+    *, customer_id: int, as_of: dt.datetime, lookback: dt.timedelta | None = None
+) -> dict[int, tuple]:
     """``behaviour_rows`` of one customer (the per-request path)."""
-    return behaviour_rows(as_of=as_of, customer_ids=[customer_id])
+    return behaviour_rows(as_of=as_of, customer_ids=[customer_id], lookback=lookback)
 
 
 def _days_before(as_ofs: list[dt.datetime], moments: list) -> np.ndarray:
@@ -728,11 +789,17 @@ def categorical_values(values: pd.Series) -> pd.Series:
     return pd.Series([_category(v) for v in values.tolist()], index=values.index, dtype="object")
 
 
-def spec_infer(raw: pd.DataFrame, *, as_of: dt.datetime | None = None) -> dict:
+def spec_infer(
+    raw: pd.DataFrame,
+    *,
+    as_of: dt.datetime | None = None,
+    lookback: dt.timedelta | None = None,
+) -> dict:
     """Choose and type the feature columns from the training rows of a raw frame.
 
-    Returns a JSON-able spec: ``columns`` (name, label, source, kind, categories, rare values)
-    and ``dropped`` ({column: reason}), which explains every raw column left out.
+    Returns a JSON-able spec: ``columns`` (name, label, source, kind, categories, rare values),
+    ``dropped`` ({column: reason}), which explains every raw column left out, and
+    ``lookback_days``, the behaviour window ``raw`` was read with (scoring reads the same).
     """
     if raw.empty:
         raise FeatureError("There are no customers to build features from.")
@@ -823,9 +890,16 @@ def spec_infer(raw: pd.DataFrame, *, as_of: dt.datetime | None = None) -> dict:
     return {
         "format": SPEC_FORMAT,
         "as_of": as_of.isoformat() if as_of else None,
+        "lookback_days": None if lookback is None else lookback.total_seconds() / 86400.0,
         "columns": columns,
         "dropped": dropped,
     }
+
+
+def spec_lookback(spec: dict) -> dt.timedelta | None:
+    """The behaviour window a model was trained with (None: all history, older models)."""
+    days = spec.get("lookback_days")
+    return None if days is None else dt.timedelta(days=days)
 
 
 def spec_feature_names(spec: dict) -> list[str]:

@@ -21,7 +21,13 @@ import xgboost as xgb
 from django.conf import settings
 from django.db import connection
 
-from scoring.features import ApplyReport, spec_encode, spec_feature_names, spec_feature_types
+from scoring.features import (
+    ApplyReport,
+    spec_encode,
+    spec_feature_names,
+    spec_feature_types,
+    spec_lookback,
+)
 from scoring.training import calibrator_apply
 
 logger = logging.getLogger(__name__)
@@ -109,6 +115,7 @@ class LoadedChurnModel:
         self._names = spec_feature_names(self.spec)
         self._types = spec_feature_types(self.spec)
         self._categories = [c.get("categories") for c in self.spec["columns"]]
+        self.lookback = spec_lookback(self.spec)
 
     def encode(self, raw: pd.DataFrame | dict) -> tuple[np.ndarray, ApplyReport]:
         return spec_encode(self.spec, raw)

@@ -41,6 +41,7 @@ from scoring.features import (
     customer_record,
     customer_table,
     label_as_of,
+    lookback_for_training,
     spec_apply,
     spec_infer,
     table_from_records,
@@ -211,7 +212,12 @@ def churn_model_train(
     # as_of: see scoring.features.label_as_of.
     gap_days = float(_setting("CHURN_LABEL_GAP_DAYS", 0))
     own_as_of = label_as_of(as_of=as_of, gap_days=gap_days)
-    table = customer_table(as_of=as_of, as_of_by_customer=own_as_of)
+    lookback = lookback_for_training(
+        as_of=as_of,
+        as_of_by_customer=own_as_of,
+        customers=Customer.objects.filter(churned__isnull=False).count(),
+    )
+    table = customer_table(as_of=as_of, as_of_by_customer=own_as_of, lookback=lookback)
     known = table.labels.notna()
     all_labels = table.labels[known].astype(bool).astype("int8")
     training_data_check(all_labels)
@@ -222,7 +228,7 @@ def churn_model_train(
     training_data_check(y_train, what="labelled customers outside the holdout")
 
     try:
-        spec = spec_infer(table.raw.loc[train_rows], as_of=as_of)
+        spec = spec_infer(table.raw.loc[train_rows], as_of=as_of, lookback=lookback)
     except FeatureError as exc:
         raise TrainingError(str(exc)) from exc
     X_train, _ = spec_apply(spec, table.raw.loc[train_rows])
@@ -513,7 +519,7 @@ def customer_score(*, customer: Customer, save: bool = False) -> ScoreResult:
     now = timezone.now()
     if customer.signup_date and customer.signup_date > now.date():
         raise ScoringError(f"Customer {customer.external_id} has not signed up yet.")
-    behaviour = customer_behaviour(customer_id=customer.pk, as_of=now)
+    behaviour = customer_behaviour(customer_id=customer.pk, as_of=now, lookback=loaded.lookback)
     table = table_from_records([customer_record(customer)], as_of=now, behaviour=behaviour)
     predictions = loaded.predict(table.columns)
     result = ScoreResult(
@@ -632,7 +638,7 @@ def churn_scores_write(
     *, loaded: LoadedChurnModel, pk_range: tuple[int, int], scored_at: dt.datetime
 ) -> tuple[int, ApplyReport]:
     """Score the customers with pks in ``pk_range`` and store one score each."""
-    table = customer_table(as_of=scored_at, pk_range=pk_range)
+    table = customer_table(as_of=scored_at, pk_range=pk_range, lookback=loaded.lookback)
     if not len(table):
         return 0, ApplyReport()
     # One large prediction per chunk: here threads pay off, unlike in training.

@@ -348,3 +348,68 @@ def test_churned_customer_who_signed_up_after_its_as_of_is_left_out(db):
     CustomerFactory(signup_date=dt.date(2025, 5, 1), churned=True, churned_at=CHURNED_AT)
     assert customer_table(as_of=AS_OF).raw.shape[0] == 1
     assert training_table().raw.empty
+
+
+# --- The behaviour window (lookback) ----------------------------------------------------
+
+
+def test_lookback_leaves_out_interactions_before_the_window(active_customer):
+    raw = customer_table(as_of=AS_OF, lookback=dt.timedelta(days=100)).raw.loc[active_customer.pk]
+    assert raw["events"] == 8  # the purchase 200 days back is outside
+    assert raw["purchases"] == 2
+    assert raw["monetary"] == pytest.approx(40.0)
+    assert raw["days_since_first_activity"] == pytest.approx(72.0)
+    assert raw["events_prev_60"] == 5  # the trend windows are inside the lookback
+
+
+def test_lookback_is_per_customer_with_their_own_as_of(churned_customer):
+    # As of its churn date, 60 days back: the purchase 100 days before is outside.
+    raw = training_table_with_lookback(dt.timedelta(days=60)).raw.loc[churned_customer.pk]
+    assert raw["events"] == 3
+    assert raw["days_since_first_activity"] == pytest.approx(45.0)
+    assert raw["recency_days"] == pytest.approx(30.0)
+
+
+def training_table_with_lookback(lookback):
+    from scoring.features import label_as_of
+
+    return customer_table(
+        as_of=AS_OF, as_of_by_customer=label_as_of(as_of=AS_OF), lookback=lookback
+    )
+
+
+def test_one_customer_path_matches_the_table_with_a_lookback(active_customer):
+    from scoring.features import customer_behaviour, customer_record, table_from_records
+
+    lookback = dt.timedelta(days=60)
+    behaviour = customer_behaviour(customer_id=active_customer.pk, as_of=AS_OF, lookback=lookback)
+    alone = table_from_records([customer_record(active_customer)], as_of=AS_OF, behaviour=behaviour)
+    table = customer_table(as_of=AS_OF, lookback=lookback)
+    pd.testing.assert_series_equal(
+        alone.raw.loc[active_customer.pk], table.raw.loc[active_customer.pk], check_dtype=False
+    )
+    assert alone.raw.loc[active_customer.pk, "events"] == 5  # days 2 to 50
+
+
+def test_lookback_for_training_is_the_window_the_data_covers(db):
+    from scoring.features import MIN_LOOKBACK, lookback_for_training
+
+    customer = CustomerFactory()
+    InteractionFactory(customer=customer, occurred_at=at(365))  # the data starts here
+    # 100 customers: 98 churned between 100 and 200 days before AS_OF, two very early.
+    moments = {i: at(100 + i) for i in range(98)} | {98: at(360), 99: at(364)}
+    lookback = lookback_for_training(as_of=AS_OF, as_of_by_customer=moments, customers=100)
+    # The two earliest churners are the 2% whose window may be short; the next earliest
+    # (197 days before AS_OF) still has 168 days of data before its as-of.
+    assert lookback == dt.timedelta(days=168)
+    # Everyone as of AS_OF: the whole history.
+    assert lookback_for_training(as_of=AS_OF, customers=10) == dt.timedelta(days=365)
+    # Data shorter than the trend windows: never below them.
+    assert lookback_for_training(as_of=at(300), customers=10) == MIN_LOOKBACK
+
+
+def test_lookback_for_training_without_interactions_is_none(db):
+    from scoring.features import lookback_for_training
+
+    CustomerFactory()
+    assert lookback_for_training(as_of=AS_OF, customers=1) is None

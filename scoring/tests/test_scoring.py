@@ -1,10 +1,11 @@
+import datetime as dt
 import re
 
 import pytest
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from customers.models import Customer
+from customers.models import Customer, Interaction
 from customers.tests.factories import CustomerFactory
 from scoring import selectors
 from scoring.models import ChurnScore, ScoringRun
@@ -187,3 +188,29 @@ def test_fast_numpy_path_matches_the_training_frame(trained_model):
     from_frame = loaded.probabilities(frame)
     fast = loaded.predict(raw)
     assert fast.probabilities == pytest.approx(from_frame, abs=1e-6)
+
+
+def test_scores_read_interactions_within_the_models_lookback_only(db):
+    from scoring.tests.data import make_customers
+
+    make_customers(160, seed=5, interactions=True, signal=2.0)
+    lookback_days = churn_model_train().feature_spec["lookback_days"]
+    assert lookback_days >= 90
+    customer = Customer.objects.order_by("pk").first()
+    before = customer_score(customer=customer)
+    # A burst of activity older than the window the model was trained with changes nothing.
+    too_old = timezone.now() - dt.timedelta(days=lookback_days + 30)
+    Interaction.objects.bulk_create(
+        Interaction(customer=customer, kind="purchase", value=500, occurred_at=too_old)
+        for _ in range(40)
+    )
+    after = customer_score(customer=customer)
+    assert after.probability == before.probability
+    assert after.drivers == before.drivers
+    # Read over all history, the same customer does look different.
+    from scoring.features import customer_table
+
+    lookback = dt.timedelta(days=lookback_days)
+    windowed = customer_table(customer_ids=[customer.pk], lookback=lookback).raw
+    everything = customer_table(customer_ids=[customer.pk]).raw
+    assert everything.loc[customer.pk, "purchases"] == windowed.loc[customer.pk, "purchases"] + 40
