@@ -266,7 +266,7 @@ def draft_edit(request: HttpRequest, pk: int) -> HttpResponse:
                     return _render(
                         request,
                         "campaigns/draft_detail.html",
-                        _draft_context(request, draft),
+                        _draft_context(request, draft) | {"history_oob": True},
                         partial="text",
                     )
                 messages.success(request, "Draft saved.")

@@ -275,6 +275,13 @@ def test_inline_edit_with_htmx(client_as, pending_draft):
     pending_draft.refresh_from_db()
     assert pending_draft.subject == "Better subject"
     assert DraftEvent.objects.filter(draft=pending_draft, kind="edited").exists()
+    # The history comes along out of band, with the new event in it.
+    history = text[text.index('<section class="card" id="draft-history"') :]
+    assert 'hx-swap-oob="true"' in history.split(">", 1)[0]
+    assert "Changed: subject, body, offer" in " ".join(history.split())
+    # The full page carries no out-of-band marker.
+    page = client.get(reverse("campaigns:draft_detail", args=[pending_draft.pk])).content.decode()
+    assert 'id="draft-history"' in page and "hx-swap-oob" not in page
 
 
 def test_inline_edit_refuses_html_and_keeps_the_form(client_as, pending_draft):

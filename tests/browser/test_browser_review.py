@@ -62,6 +62,9 @@ def test_marketer_edits_the_subject_inline_then_approves(site, page, snap, marke
         "Anna, a thank-you from us"
     )
     assert "Edited" in page.locator("#email-heading").inner_text()
+    # The history panel, elsewhere on the page, gains the edit in the same swap.
+    page.locator("#draft-history li", has_text="Changed: subject").wait_for()
+    assert page.locator("#draft-history").count() == 1
     assert site.marker(page) == marker, "the inline edit reloaded the page"
     draft.refresh_from_db()
     assert draft.subject == "Anna, a thank-you from us"
