@@ -45,3 +45,14 @@ class ChurnScoreAdmin(admin.ModelAdmin):
     list_filter = ["risk_class", "model"]
     raw_id_fields = ["customer"]
     list_select_related = ["customer", "model"]
+
+    # Scores are history written by the scoring services, which also keep each customer's
+    # latest score (LatestChurnScore) in step; a hand edit or delete here would not.
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

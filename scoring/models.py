@@ -155,3 +155,51 @@ class ChurnScore(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id}: {self.probability:.2f} ({self.risk_class})"
+
+
+class LatestChurnScore(models.Model):
+    """Each customer's most recent churn score, one row per scored customer.
+
+    A projection of ``ChurnScore`` written by the scoring services in the same transaction
+    as the scores, so that lists can join, filter and sort on the current risk instead of
+    searching the whole score history for every customer. It only moves forward: a score
+    older than the one it holds (by ``scored_at``, then id) never replaces it.
+    """
+
+    customer = models.OneToOneField(
+        "customers.Customer",
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="latest_churn_score",
+    )
+    # Not a cascade from the scores: Django would then load every score it deletes to find
+    # the rows here (a model version's scores, a benchmark's reset: hundreds of thousands)
+    # instead of deleting them in one statement. The services that delete scores (a
+    # re-run's) delete these rows first; deleting a model version or a customer takes its
+    # rows by the two keys below.
+    score = models.ForeignKey(
+        ChurnScore,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+    # Every nightly run rewrites every row, so each index costs run time: this key is only
+    # read when a model version is deleted (rare; a scan then).
+    model = models.ForeignKey(
+        ChurnModel, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    probability = models.FloatField()
+    risk_class = models.CharField(max_length=8, choices=ChurnScore.Risk.choices)
+    scored_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            # "Sort by churn risk", read forwards or backwards.
+            models.Index(fields=["probability", "customer"], name="latestscore_probability"),
+            # "Risk class X": counted, and listed by probability either way.
+            models.Index(fields=["risk_class", "probability", "customer"], name="latestscore_risk"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}: {self.probability:.2f} ({self.risk_class})"

@@ -4,36 +4,28 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db.models import F, FloatField, OuterRef, QuerySet, Subquery
+from django.db.models import F, FloatField, QuerySet
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
 from django.utils import timezone
 
 from customers.models import Customer
 from growthai.progress import progress_get
-from scoring.models import ChurnModel, ChurnScore, ScoringRun, TrainingRun
+from scoring.models import ChurnModel, ChurnScore, LatestChurnScore, ScoringRun, TrainingRun
 
 HISTORY_LIMIT = 30
-
-
-def _latest_score(field: str) -> Subquery:
-    return Subquery(
-        ChurnScore.objects.filter(customer=OuterRef("pk"))
-        .order_by("-scored_at", "-pk")
-        .values(field)[:1]
-    )
 
 
 def customers_with_churn_risk(queryset: QuerySet[Customer] | None = None) -> QuerySet[Customer]:
     """``queryset`` annotated with its latest ``churn_probability``, ``churn_risk`` and
     ``churn_scored_at`` (None when never scored), so a list can filter on
-    ``churn_risk="high"`` and order by ``churn_probability``. Each is a correlated subquery
-    served by the (customer, scored_at) index."""
+    ``churn_risk="high"`` and order by ``churn_probability``. One join on
+    ``LatestChurnScore``, whose indexes serve the risk filter and the probability sort."""
     queryset = Customer.objects.all() if queryset is None else queryset
     return queryset.annotate(
-        churn_probability=_latest_score("probability"),
-        churn_risk=_latest_score("risk_class"),
-        churn_scored_at=_latest_score("scored_at"),
+        churn_probability=F("latest_churn_score__probability"),
+        churn_risk=F("latest_churn_score__risk_class"),
+        churn_scored_at=F("latest_churn_score__scored_at"),
     )
 
 
@@ -49,13 +41,8 @@ def latest_scores(*, customer_ids: Iterable[int]) -> dict[int, ChurnScore]:
     ids = list(customer_ids)
     if not ids:
         return {}
-    latest_pks = (
-        Customer.objects.filter(pk__in=ids)
-        .annotate(latest=_latest_score("pk"))
-        .exclude(latest=None)
-        .values("latest")
-    )
-    scores = ChurnScore.objects.filter(pk__in=latest_pks).select_related("model")
+    latest = LatestChurnScore.objects.filter(customer_id__in=ids).values("score_id")
+    scores = ChurnScore.objects.filter(pk__in=latest).select_related("model")
     return {score.customer_id: score for score in scores}
 
 

@@ -1,9 +1,9 @@
 """Reads of the executive dashboard: a handful of grouped queries, whatever the data size.
 
 The heart is one grouped query over every (filtered) customer joined to their latest churn
-score: ``DISTINCT ON`` on PostgreSQL, ``ROW_NUMBER()`` elsewhere. Python folds its few
-dozen rows (segment x risk class x probability decile) into the KPIs, the histogram, the
-risk counts and the segment table. On PostgreSQL the result is cached for
+score (``LatestChurnScore``, one row per scored customer). Python folds its few dozen
+rows (segment x risk class x probability decile) into the KPIs, the histogram, the risk
+counts and the segment table. On PostgreSQL the result is cached for
 ``DASHBOARD_CACHE_SECONDS`` (300) under a stamp of the data (newest score, newest customer,
 latest draft change, latest promotion), so a new scoring run or draft shows at once while
 repeated views cost one cheap query; edits of existing customers show within the TTL.
@@ -24,7 +24,7 @@ from django.db.models.functions import TruncDate
 
 from campaigns.models import EmailDraft
 from customers.models import Customer, Segment
-from scoring.models import ChurnModel, ChurnScore
+from scoring.models import ChurnModel, ChurnScore, LatestChurnScore
 from scoring.selectors import churn_model_active
 
 BUCKETS = 10
@@ -47,22 +47,6 @@ FUNNEL_STEPS = (
 
 def _q(name: str) -> str:
     return connection.ops.quote_name(name)
-
-
-def _latest_cte() -> str:
-    scores = _q(ChurnScore._meta.db_table)
-    if connection.vendor == "postgresql":
-        return f"""
-            SELECT DISTINCT ON (customer_id) customer_id, probability, risk_class
-            FROM {scores} ORDER BY customer_id, scored_at DESC, id DESC
-        """
-    return f"""
-        SELECT customer_id, probability, risk_class FROM (
-            SELECT customer_id, probability, risk_class, ROW_NUMBER() OVER (
-                PARTITION BY customer_id ORDER BY scored_at DESC, id DESC) AS rn
-            FROM {scores}
-        ) ranked WHERE rn = 1
-    """
 
 
 def _where(filters: dict) -> tuple[str, list]:
@@ -103,12 +87,11 @@ def _without_jit():
 def _grouped_rows(filters: dict) -> list[tuple]:
     where, params = _where(filters)
     sql = f"""
-        WITH latest AS ({_latest_cte()})
         SELECT c.segment_id, l.risk_class, {_bucket_sql()} AS bucket,
                COUNT(*), COUNT(l.probability), SUM(l.probability),
                SUM(c.monthly_spend * l.probability)
         FROM {_q(Customer._meta.db_table)} c
-        LEFT JOIN latest l ON l.customer_id = c.id
+        LEFT JOIN {_q(LatestChurnScore._meta.db_table)} l ON l.customer_id = c.id
         WHERE {where}
         GROUP BY 1, 2, 3
     """
@@ -118,10 +101,9 @@ def _grouped_rows(filters: dict) -> list[tuple]:
 def _top_at_risk(filters: dict) -> list[dict]:
     where, params = _where(filters)
     sql = f"""
-        WITH latest AS ({_latest_cte()})
         SELECT c.id, c.external_id, c.name, s.name, c.country, c.plan, c.monthly_spend,
                l.probability, l.risk_class
-        FROM latest l
+        FROM {_q(LatestChurnScore._meta.db_table)} l
         JOIN {_q(Customer._meta.db_table)} c ON c.id = l.customer_id
         LEFT JOIN {_q(Segment._meta.db_table)} s ON s.id = c.segment_id
         WHERE {where}

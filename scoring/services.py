@@ -28,7 +28,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Max
+from django.db.models import Max, QuerySet
 from django.utils import timezone
 
 from customers.models import Customer
@@ -46,7 +46,7 @@ from scoring.features import (
     spec_infer,
     table_from_records,
 )
-from scoring.models import ChurnModel, ChurnScore, ScoringRun, TrainingRun
+from scoring.models import ChurnModel, ChurnScore, LatestChurnScore, ScoringRun, TrainingRun
 from scoring.runtime import (
     LoadedChurnModel,
     ModelUnavailable,
@@ -530,7 +530,7 @@ def customer_score(*, customer: Customer, save: bool = False) -> ScoreResult:
         unknown_values=predictions.report.as_messages(),
     )
     if save:
-        result.score = ChurnScore.objects.create(
+        result.score = churn_score_create(
             customer=customer,
             model_id=loaded.model_id,
             probability=result.probability,
@@ -539,6 +539,32 @@ def customer_score(*, customer: Customer, save: bool = False) -> ScoreResult:
             scored_at=now,
         )
     return result
+
+
+def churn_score_create(
+    *,
+    customer: Customer,
+    model_id: int,
+    probability: float,
+    risk_class: str,
+    drivers: list[dict] | None = None,
+    scored_at: dt.datetime,
+) -> ChurnScore:
+    """Store one score and make it the customer's latest, unless a newer one is stored.
+
+    Every score must be written through here or ``churn_scores_write``: the lists read the
+    current risk from ``LatestChurnScore``, which these keep in step with the scores."""
+    with transaction.atomic():
+        score = ChurnScore.objects.create(
+            customer=customer,
+            model_id=model_id,
+            probability=probability,
+            risk_class=risk_class,
+            drivers=drivers or [],
+            scored_at=scored_at,
+        )
+        _latest_scores_advance(scores=ChurnScore.objects.filter(pk=score.pk))
+    return score
 
 
 def record_score(*, record: dict) -> ScoreResult:
@@ -656,7 +682,15 @@ def churn_scores_write(
     ]
     lo, hi = pk_range
     with transaction.atomic():
-        ChurnScore.objects.filter(
+        # A redelivered run replaces what it wrote for this chunk before. The latest-score
+        # rows pointing at those scores go first: scores do not cascade to them.
+        LatestChurnScore.objects.filter(
+            model_id=loaded.model_id,
+            scored_at=scored_at,
+            customer_id__gte=lo,
+            customer_id__lte=hi,
+        ).delete()
+        replaced, _ = ChurnScore.objects.filter(
             model_id=loaded.model_id,
             scored_at=scored_at,
             customer_id__gte=lo,
@@ -679,6 +713,22 @@ def churn_scores_write(
                 ],
                 batch_size=2000,
             )
+        in_chunk = {"customer_id__gte": lo, "customer_id__lte": hi}
+        _latest_scores_advance(
+            scores=ChurnScore.objects.filter(
+                model_id=loaded.model_id, scored_at=scored_at, **in_chunk
+            )
+        )
+        if replaced:
+            # A customer whose replaced score was not written again (no longer signed up,
+            # say) falls back to its newest remaining score.
+            _latest_scores_advance(
+                scores=ChurnScore.objects.filter(**in_chunk).exclude(
+                    customer_id__in=LatestChurnScore.objects.filter(**in_chunk).values(
+                        "customer_id"
+                    )
+                )
+            )
     return len(rows), predictions.report
 
 
@@ -694,3 +744,38 @@ def _scores_copy(rows: list[tuple]) -> None:
         with raw_cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
             for pk, model_id, probability, risk, drivers, moment in rows:
                 copy.write_row((pk, model_id, probability, risk, json.dumps(drivers), moment))
+
+
+def _q(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _latest_scores_advance(*, scores: QuerySet[ChurnScore]) -> None:
+    """Point each customer's ``LatestChurnScore`` at its newest score among ``scores``,
+    unless it already holds a newer one.
+
+    One statement on PostgreSQL and SQLite alike. It only moves forward, by ``scored_at``
+    then id, so writers racing each other (a nightly run, a score from a page) end with
+    the newest score whatever order they commit in; the row lock taken by the upsert
+    orders them."""
+    among, params = scores.order_by().values("pk").query.sql_with_params()
+    table, latest = _q(ChurnScore), _q(LatestChurnScore)
+    columns = "customer_id, id, model_id, probability, risk_class, scored_at"
+    sql = f"""
+        INSERT INTO {latest} AS latest
+            (customer_id, score_id, model_id, probability, risk_class, scored_at)
+        SELECT {columns} FROM (
+            SELECT {columns}, ROW_NUMBER() OVER (
+                PARTITION BY customer_id ORDER BY scored_at DESC, id DESC) AS rn
+            FROM {table} WHERE id IN ({among})
+        ) ranked WHERE rn = 1
+        ON CONFLICT (customer_id) DO UPDATE SET
+            score_id = excluded.score_id,
+            model_id = excluded.model_id,
+            probability = excluded.probability,
+            risk_class = excluded.risk_class,
+            scored_at = excluded.scored_at
+        WHERE (latest.scored_at, latest.score_id) < (excluded.scored_at, excluded.score_id)
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)

@@ -8,7 +8,8 @@ from campaigns.models import Campaign, EmailDraft, Provider
 from campaigns.tests import backends
 from campaigns.tests.fake_gemini import FakeGemini
 from customers.tests.factories import CustomerFactory, SegmentFactory
-from scoring.models import ChurnModel, ChurnScore
+from scoring.models import ChurnModel
+from scoring.services import churn_score_create
 
 
 @pytest.fixture(autouse=True)
@@ -62,9 +63,9 @@ def make_score(customer, *, probability=0.8, risk="high", drivers=None, model=No
         artifact="churn_models/none.zip",
         artifact_sha256="0" * 64,
     )
-    return ChurnScore.objects.create(
+    return churn_score_create(
         customer=customer,
-        model=model,
+        model_id=model.pk,
         probability=probability,
         risk_class=risk,
         drivers=drivers

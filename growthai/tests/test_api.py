@@ -13,7 +13,8 @@ from growthai.admin import ApiTokenAdmin
 from growthai.models import ApiToken
 from growthai.roles import ALL_ROLES, Role
 from growthai.tokens import api_token_create, api_token_revoke, token_hash
-from scoring.models import ChurnModel, ChurnScore
+from scoring.models import ChurnModel
+from scoring.services import churn_score_create
 
 MARKETER, MANAGER, ADMIN = Role.MARKETER, Role.MANAGER, Role.ADMIN
 EVERYONE = set(ALL_ROLES)
@@ -221,9 +222,9 @@ def shop(db):
         version=1, as_of=timezone.now(), artifact="churn_models/none.zip"
     )
     for i, customer in enumerate(rows[:6]):
-        ChurnScore.objects.create(
+        churn_score_create(
             customer=customer,
-            model=model,
+            model_id=model.pk,
             probability=0.9 if i < 2 else 0.1,
             risk_class="high" if i < 2 else "low",
             drivers=[{"text": "Month-to-month contract", "direction": "raises"}],

@@ -12,8 +12,9 @@ from django.utils import timezone
 from campaigns.models import Campaign, EmailDraft
 from customers.tests.factories import CustomerFactory, SegmentFactory
 from growthai.roles import Role
-from scoring.models import ChurnModel, ChurnScore
+from scoring.models import ChurnModel
 from scoring.selectors_dashboard import dashboard_data
+from scoring.services import churn_score_create
 
 DAY1 = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC)
 DAY2 = dt.datetime(2026, 3, 8, 12, 0, tzinfo=dt.UTC)
@@ -27,8 +28,12 @@ def no_cache(settings):
 
 def _score(customer, model, probability, when):
     risk = "high" if probability >= 0.7 else "medium" if probability >= 0.3 else "low"
-    return ChurnScore.objects.create(
-        customer=customer, model=model, probability=probability, risk_class=risk, scored_at=when
+    return churn_score_create(
+        customer=customer,
+        model_id=model.pk,
+        probability=probability,
+        risk_class=risk,
+        scored_at=when,
     )
 
 

@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from customers.tests.factories import CustomerFactory, SegmentFactory, UserFactory
 from growthai.roles import Role
-from scoring.models import ChurnModel, ChurnScore
+from scoring.models import ChurnModel
+from scoring.services import churn_score_create
 
 pytestmark = pytest.mark.browser
 
@@ -40,9 +41,9 @@ def scored_customers(site):
     rows += [(business, 0.7, "high"), (business, 0.4, "medium"), (business, 0.1, "low")]
     for segment, probability, risk in rows:
         customer = CustomerFactory(segment=segment, monthly_spend=Decimal("50.00"))
-        ChurnScore.objects.create(
+        churn_score_create(
             customer=customer,
-            model=model,
+            model_id=model.pk,
             probability=probability,
             risk_class=risk,
             drivers=[],
