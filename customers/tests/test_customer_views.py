@@ -389,15 +389,16 @@ class TestChurnRiskInTheList:
     def scored(self, db):
         from django.utils import timezone
 
-        from scoring.models import ChurnModel, ChurnScore
+        from scoring.models import ChurnModel
+        from scoring.services import churn_score_create
 
         model = ChurnModel.objects.create(version=1, as_of=timezone.now(), artifact="m.json")
         now = timezone.now()
 
         def score(customer, probability, risk, age_days=0):
-            ChurnScore.objects.create(
+            churn_score_create(
                 customer=customer,
-                model=model,
+                model_id=model.pk,
                 probability=probability,
                 risk_class=risk,
                 scored_at=now - dt.timedelta(days=age_days),
