@@ -1,9 +1,13 @@
 """Benchmark: the executive dashboard and the customer list under 10 concurrent clients.
 
     .venv/bin/python benchmarks/bench_dashboard.py [--requests 300] [--seconds 60]
+        [--database growthai_bench_churn] [--paths /customers/ '/customers/?risk=high' ...]
 
-Runs against ``growthai_bench_churn`` (the 100,000 demo customers and their churn scores
-left by ``bench_churn.py``; when no score exists, the scoring run service re-scores them).
+Runs against ``--database`` (default ``growthai_bench_churn``: the 100,000 demo customers
+and their churn scores left by ``bench_churn.py``; when no score exists, the scoring run
+service re-scores them) on the server of ``DATABASE_URL`` (default the local one). By
+default it loads the dashboard (unfiltered and one segment) and the customer list in its
+common variants: first page, sorted by churn risk, high risk only, a search, a deep page.
 A Manager user ``bench-dashboard-manager`` is created once and signed in through a session
 made in-process; its cookie is shared by the clients.
 
@@ -39,18 +43,25 @@ RESULTS_FILE = ROOT / "benchmarks" / "results" / "dashboard.json"
 BENCH_DB = "growthai_bench_churn"
 DEFAULT_URL = f"postgres://postgres@127.0.0.1:5432/{BENCH_DB}"
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/11")
+CUSTOMER_PATHS = [
+    "/customers/",
+    "/customers/?sort=-churn_probability",
+    "/customers/?risk=high",
+    "/customers/?q=walker",
+    "/customers/?page=2000",
+]
 HOST, PORT = "127.0.0.1", 8765
 CLIENTS = 10
 TARGET_P95_MS = 300.0
 USERNAME = "bench-dashboard-manager"
 
 
-def bench_url() -> str:
+def bench_url(database: str = BENCH_DB) -> str:
     url = os.environ.get("DATABASE_URL") or DEFAULT_URL
     parts = urlsplit(url)
     if parts.scheme not in {"postgres", "postgresql", "pgsql", "psql"}:
         sys.exit("bench_dashboard.py measures PostgreSQL: set DATABASE_URL to a postgres:// URL.")
-    return urlunsplit(parts._replace(path=f"/{BENCH_DB}"))
+    return urlunsplit(parts._replace(path=f"/{database}"))
 
 
 def setup_django(url: str) -> None:
@@ -222,9 +233,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=300, help="per URL")
     parser.add_argument("--seconds", type=float, default=60.0, help="per URL, at most")
+    parser.add_argument("--database", default=BENCH_DB, help="database name on the server")
+    parser.add_argument("--paths", nargs="+", help="only these paths (default: every variant)")
     args = parser.parse_args()
 
-    url = bench_url()
+    url = bench_url(args.database)
     setup_django(url)
     data = ensure_scores()
     cookie = session_cookie()
@@ -232,9 +245,11 @@ def main() -> None:
 
     segment = Segment.objects.order_by("pk").first()
     uncached = uncached_dashboard()
-    paths = ["/dashboard/", "/customers/"]
+    paths = ["/dashboard/", *CUSTOMER_PATHS]
     if segment:
         paths.insert(1, f"/dashboard/?segment={segment.pk}")
+    paths = args.paths or paths
+    load_before = os.getloadavg()
     server = start_server(url)
     try:
         rows = [load(path, cookie, total=args.requests, seconds=args.seconds) for path in paths]
@@ -246,27 +261,31 @@ def main() -> None:
         f"\n{data['customers']:,} customers, {data['scores']:,} churn scores; "
         f"{CLIENTS} clients; gunicorn 4 workers x 2 threads on {os.cpu_count()} CPUs"
     )
-    print(f"load average after the run: {os.getloadavg()[0]:.1f} (other jobs share this host)")
+    print(
+        f"load average (1 min) before the run: {load_before[0]:.1f}, after: "
+        f"{os.getloadavg()[0]:.1f} (other jobs share this host)"
+    )
     print(f"dashboard computed without the cache (in-process): {uncached['median_ms']} ms median")
     header = (
-        f"{'path':<28}{'requests':>9}{'errors':>8}{'req/s':>8}"
+        f"{'path':<38}{'requests':>9}{'errors':>8}{'req/s':>8}"
         f"{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}  target"
     )
     print(header)
     print("-" * len(header))
     for row in rows:
         print(
-            f"{row['path']:<28}{row['requests']:>9}{row['errors']:>8}{row['requests_per_second']:>8}"
+            f"{row['path']:<38}{row['requests']:>9}{row['errors']:>8}{row['requests_per_second']:>8}"
             f"{row['p50_ms']:>9}{row['p95_ms']:>9}{row['max_ms']:>9}  "
             f"{'ok' if row['meets_target'] else 'MISSED'} (p95 <= {TARGET_P95_MS:.0f})"
         )
     result = {
         "benchmark": "dashboard",
-        "database": BENCH_DB,
+        "database": args.database,
         "data": data,
         "clients": CLIENTS,
         "server": "gunicorn 4 workers x 2 threads (gthread), 127.0.0.1:8765",
         "cpus": os.cpu_count(),
+        "load_average_before": load_before,
         "load_average_after": os.getloadavg(),
         "python": platform.python_version(),
         "target_p95_ms": TARGET_P95_MS,
