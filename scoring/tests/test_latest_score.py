@@ -253,3 +253,32 @@ def test_the_migration_backfills_the_latest_score_of_each_customer(model):
     # Run again, it changes nothing.
     migration.backfill(apps, editor)
     assert LatestChurnScore.objects.count() == 2
+
+
+def test_latest_scores_vacuum_runs_outside_a_transaction_on_postgresql(transactional_db):
+    import time
+
+    from django.db import transaction
+
+    from scoring.services import latest_scores_vacuum
+
+    with transaction.atomic():
+        assert latest_scores_vacuum() is False  # VACUUM cannot run in a transaction
+    if connection.vendor != "postgresql":
+        assert latest_scores_vacuum() is False
+        return
+    assert latest_scores_vacuum() is True
+    # The statistics are flushed asynchronously: wait for the vacuum to show.
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_stat_clear_snapshot()")
+            cursor.execute(
+                "SELECT vacuum_count FROM pg_stat_user_tables WHERE relname = %s",
+                ["scoring_latestchurnscore"],
+            )
+            if cursor.fetchone()[0] >= 1:
+                break
+        time.sleep(0.2)
+    else:
+        raise AssertionError("no VACUUM of scoring_latestchurnscore was recorded")
