@@ -12,7 +12,7 @@ from django.db import connection
 from django.db.models import Count, F, Max, Q, QuerySet, Sum
 
 from customers.models import Customer, Interaction, Segment
-from scoring.selectors import customers_with_churn_risk
+from scoring.selectors import customers_with_churn_risk, latest_scores_with_risk
 
 # Sort keys accepted from the URL, mapped to model fields. Every ordering but a unique
 # column's ends on the primary key, so that equal values (many customers share a tenure)
@@ -71,18 +71,22 @@ class CustomerListQuerySet(QuerySet):
 
     # The ordering of the scored customers alone, when sorted by churn probability.
     scored_ordering: tuple | None = None
+    # A queryset with the same number of rows that is cheaper to count, when there is one.
+    count_source: QuerySet | None = None
     _counted: int | None = None
 
     def _clone(self):
         clone = super()._clone()
         clone.scored_ordering = self.scored_ordering
+        clone.count_source = self.count_source
         return clone
 
     def count(self) -> int:
         if self._result_cache is not None:
             return len(self._result_cache)
         if self._counted is None:
-            self._counted = super().count()
+            source = self.count_source if self.count_source is not None else super()
+            self._counted = source.count()
         return self._counted
 
     def __getitem__(self, k):
@@ -158,6 +162,11 @@ def customer_list(*, filters: dict | None = None) -> QuerySet[Customer]:
 
     sort_field, descending = _sort_field(filters.get("sort"))
     queryset = queryset.order_by(*_customer_ordering(filters.get("sort")))
+    narrowing = ("q", "segment", "country", "plan", "churn")
+    if risk in RISK_CLASSES and risk != "unscored" and not any(filters.get(k) for k in narrowing):
+        # Every latest-score row belongs to one existing customer (its primary key is the
+        # customer's, a foreign key), so counting them alone skips a join of every customer.
+        queryset.count_source = latest_scores_with_risk(risk)
     if sort_field == "churn_probability":
         probability = F(sort_field).desc() if descending else F(sort_field).asc()
         queryset.scored_ordering = (probability, "-pk" if descending else "pk")

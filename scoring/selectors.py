@@ -36,6 +36,11 @@ def order_by_churn_probability(queryset: QuerySet[Customer], *, descending: bool
     return queryset.order_by(expression, "pk")
 
 
+def latest_scores_with_risk(risk_class: str) -> QuerySet[LatestChurnScore]:
+    """The latest scores in one risk class: one per customer, so as many as customers."""
+    return LatestChurnScore.objects.filter(risk_class=risk_class)
+
+
 def latest_scores(*, customer_ids: Iterable[int]) -> dict[int, ChurnScore]:
     """The most recent score of each given customer (absent when never scored), one query."""
     ids = list(customer_ids)

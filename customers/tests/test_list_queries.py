@@ -129,7 +129,14 @@ def _reference(filters: dict) -> list[str]:
     rows = [
         (getattr(c, field), c.pk, c.external_id)
         for c in selectors.customers_with_churn_risk(Customer.objects.all())
-        if filters.get("risk") is None or c.churn_risk == filters["risk"]
+        if (filters.get("risk") is None or c.churn_risk == filters["risk"])
+        and (filters.get("segment") is None or c.segment_id == filters["segment"])
+        and (
+            not filters.get("q")
+            or any(
+                filters["q"].lower() in value.lower() for value in (c.external_id, c.name, c.email)
+            )
+        )
     ]
     present = sorted((r for r in rows if r[0] is not None), reverse=descending)
     missing = sorted((r for r in rows if r[0] is None), key=lambda r: r[1], reverse=descending)
@@ -149,6 +156,8 @@ def _paged(filters: dict, per_page: int) -> list[str]:
     "filters",
     [
         {},
+        {"q": "walker"},
+        {"risk": "high", "sort": "name"},
         {"sort": "-external_id"},
         {"sort": "-churn_probability"},
         {"sort": "churn_probability"},
@@ -158,7 +167,12 @@ def _paged(filters: dict, per_page: int) -> list[str]:
     ],
 )
 def test_pages_give_the_rows_of_the_plain_ordering(
-    scored_customers, monkeypatch, filters, per_page, deep_offset, scored_first_from
+    scored_customers,
+    monkeypatch,
+    filters,
+    per_page,
+    deep_offset,
+    scored_first_from,
 ):
     monkeypatch.setattr(selectors, "DEEP_PAGE_OFFSET", deep_offset)
     monkeypatch.setattr(selectors, "SCORED_FIRST_FROM", scored_first_from)
@@ -187,3 +201,20 @@ def test_slices_outside_pages_behave_as_usual(scored_customers):
     assert queryset[0].external_id == _reference({"sort": "-churn_probability"})[0]
     assert len(list(queryset[60:])) == 4
     assert queryset.count() == 64
+
+
+@pytest.mark.parametrize("risk", ["high", "low"])
+def test_a_risk_only_list_is_counted_from_the_latest_scores_alone(scored_customers, risk):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    expected = len(_reference({"risk": risk}))
+    with CaptureQueriesContext(connection) as queries:
+        assert selectors.customer_list(filters={"risk": risk}).count() == expected
+    assert "customers_customer" not in queries.captured_queries[0]["sql"]
+    # With any other filter it is counted over the customers, as before.
+    narrower = {"risk": risk, "segment": scored_customers[0].segment_id}
+    with CaptureQueriesContext(connection) as queries:
+        count = selectors.customer_list(filters=narrower).count()
+    assert "customers_customer" in queries.captured_queries[0]["sql"]
+    assert 0 < count == len(_reference(narrower)) < expected
