@@ -78,7 +78,7 @@ class CustomerListQuerySet(QuerySet):
     def _clone(self):
         clone = super()._clone()
         clone.scored_ordering = self.scored_ordering
-        clone.count_source = self.count_source
+        # Not count_source: a further filter on the clone would make its count wrong.
         return clone
 
     def count(self) -> int:

@@ -218,3 +218,11 @@ def test_a_risk_only_list_is_counted_from_the_latest_scores_alone(scored_custome
         count = selectors.customer_list(filters=narrower).count()
     assert "customers_customer" in queries.captured_queries[0]["sql"]
     assert 0 < count == len(_reference(narrower)) < expected
+
+
+def test_a_further_filter_on_a_risk_only_list_counts_over_the_customers(scored_customers):
+    listed = selectors.customer_list(filters={"risk": "high"})
+    segment = scored_customers[0].segment_id
+    narrowed = listed.filter(segment_id=segment)
+    assert narrowed.count() == len(_reference({"risk": "high", "segment": segment}))
+    assert narrowed.count() < listed.count()
