@@ -162,8 +162,10 @@ def customer_list(*, filters: dict | None = None) -> QuerySet[Customer]:
 
     sort_field, descending = _sort_field(filters.get("sort"))
     queryset = queryset.order_by(*_customer_ordering(filters.get("sort")))
-    narrowing = ("q", "segment", "country", "plan", "churn")
-    if risk in RISK_CLASSES and risk != "unscored" and not any(filters.get(k) for k in narrowing):
+    # Any filter but the risk (sort and page do not filter) rules the shortcut out, new
+    # filters included.
+    narrowed = any(value for key, value in filters.items() if key not in ("risk", "sort", "page"))
+    if risk in RISK_CLASSES and risk != "unscored" and not narrowed:
         # Every latest-score row belongs to one existing customer (its primary key is the
         # customer's, a foreign key), so counting them alone skips a join of every customer.
         queryset.count_source = latest_scores_with_risk(risk)

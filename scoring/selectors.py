@@ -29,13 +29,6 @@ def customers_with_churn_risk(queryset: QuerySet[Customer] | None = None) -> Que
     )
 
 
-def order_by_churn_probability(queryset: QuerySet[Customer], *, descending: bool = True):
-    """Order an annotated queryset by probability; never-scored customers last."""
-    expression = F("churn_probability")
-    expression = expression.desc(nulls_last=True) if descending else expression.asc(nulls_last=True)
-    return queryset.order_by(expression, "pk")
-
-
 def latest_scores_with_risk(risk_class: str) -> QuerySet[LatestChurnScore]:
     """The latest scores in one risk class: one per customer, so as many as customers."""
     return LatestChurnScore.objects.filter(risk_class=risk_class)
