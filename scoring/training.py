@@ -8,9 +8,10 @@ benchmarks run exactly the same procedure.
    default), each scored by its mean fold ROC-AUC with early stopping on the fold; among
    candidates within 0.0005 of the best, the cheapest to score (trees x leaves x depth^2,
    the TreeSHAP cost) wins;
-3. calibration of the winner's out-of-fold margins: Platt and isotonic are compared by
-   cross-fitted Brier score (each fold calibrated by a map fitted on the other folds), the
-   better one is refitted on all out-of-fold margins;
+3. calibration of the winner's out-of-fold margins: Platt and centred isotonic are compared
+   by cross-fitted Brier score (each fold calibrated by a map fitted on the other folds), the
+   better one is refitted on all out-of-fold margins. Both maps are strictly increasing, so
+   calibration never changes which customer ranks above which;
 4. the final booster on all rows with the winner's settings and the mean early-stopped
    number of rounds (+10% for the larger training set);
 5. a logistic-regression baseline (impute, one-hot, scale) on the same folds.
@@ -49,6 +50,7 @@ from scoring.features import spec_feature_names
 
 PROBABILITY_FLOOR = 1e-4
 ISOTONIC_MIN_ROWS = 500
+CENTRED_ISOTONIC = "centred isotonic"
 MISSING_CATEGORY = "(missing)"
 
 Progress = Callable[[int, int, str], None]
@@ -95,15 +97,39 @@ def calibrator_fit(margins: np.ndarray, y: np.ndarray, *, method: str) -> dict:
         model = LogisticRegression(C=1e6, max_iter=1000)
         model.fit(margins.reshape(-1, 1), y)
         return {"method": "platt", "a": float(model.coef_[0, 0]), "b": float(model.intercept_[0])}
-    if method == "isotonic":
-        model = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0)
-        model.fit(margins, y)
-        return {
-            "method": "isotonic",
-            "x": [float(v) for v in model.X_thresholds_],
-            "y": [float(v) for v in model.y_thresholds_],
-        }
+    if method == CENTRED_ISOTONIC:
+        x, y_values = _centred_isotonic_knots(margins, np.asarray(y, dtype="float64"))
+        return {"method": CENTRED_ISOTONIC, "x": x.tolist(), "y": y_values.tolist()}
     raise ValueError(f"unknown calibration method {method!r}")
+
+
+def _centred_isotonic_knots(margins: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Centred isotonic regression (Oron & Flournoy, 2017): the isotonic fit's flat blocks
+    reduced to one knot each, at the block's mean margin, so the map interpolates between
+    knots and rises strictly. Plain isotonic regression gives every customer in a block the
+    same probability: on Telco (outer split seeds 1-4) it was picked in 2 of 20 outer folds
+    and cost 0.0006 and 0.0020 ROC-AUC there, and a risk-sorted list lost its order inside
+    each block."""
+    order = np.argsort(margins, kind="stable")
+    x, target = margins[order], y[order]
+    fitted = IsotonicRegression(y_min=0.0, y_max=1.0).fit(x, target).predict(x)
+    starts = np.flatnonzero(np.r_[True, np.diff(fitted) > 0])
+    sizes = np.diff(np.r_[starts, len(x)])
+    centres = np.add.reduceat(x, starts) / sizes
+    return centres, fitted[starts]
+
+
+def _centred_isotonic_apply(calibrator: dict, margins: np.ndarray) -> np.ndarray:
+    """Linear between knots and, past the outer knots, along the outermost segments (a flat
+    tail would tie the highest- or lowest-risk customers); clipped to the probability floor."""
+    x = np.asarray(calibrator["x"], dtype="float64")
+    y = np.asarray(calibrator["y"], dtype="float64")
+    probabilities = np.interp(margins, x, y)
+    if len(x) >= 2:
+        below, above = margins < x[0], margins > x[-1]
+        probabilities[below] = y[0] + (margins[below] - x[0]) * (y[1] - y[0]) / (x[1] - x[0])
+        probabilities[above] = y[-1] + (margins[above] - x[-1]) * (y[-1] - y[-2]) / (x[-1] - x[-2])
+    return probabilities
 
 
 def calibrator_apply(calibrator: dict, margins: np.ndarray) -> np.ndarray:
@@ -111,7 +137,9 @@ def calibrator_apply(calibrator: dict, margins: np.ndarray) -> np.ndarray:
     method = calibrator.get("method")
     if method == "platt":
         probabilities = sigmoid(calibrator["a"] * margins + calibrator["b"])
-    elif method == "isotonic":
+    elif method == CENTRED_ISOTONIC:
+        probabilities = _centred_isotonic_apply(calibrator, margins)
+    elif method == "isotonic":  # stored by versions trained before centred isotonic
         probabilities = np.interp(margins, calibrator["x"], calibrator["y"])
     elif method == "none":
         probabilities = sigmoid(margins)
@@ -131,7 +159,7 @@ def _cross_fitted(margins, y, folds, method) -> np.ndarray:
 def calibrator_choose(margins, y, folds) -> tuple[dict, np.ndarray, dict]:
     """The calibration map with the better cross-fitted Brier score, refitted on all rows,
     with the cross-fitted probabilities (for honest metrics) and each method's Brier."""
-    methods = ["platt"] + (["isotonic"] if len(y) >= ISOTONIC_MIN_ROWS else [])
+    methods = ["platt"] + ([CENTRED_ISOTONIC] if len(y) >= ISOTONIC_MIN_ROWS else [])
     candidates = {m: _cross_fitted(margins, y, folds, m) for m in methods}
     briers = {m: float(brier_score_loss(y, p)) for m, p in candidates.items()}
     best = min(methods, key=lambda m: (briers[m], m != "platt"))

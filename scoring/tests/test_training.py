@@ -1,10 +1,12 @@
 import datetime as dt
+import json
 from decimal import Decimal
 
 import numpy as np
 import pandas as pd
 import pytest
 from django.utils import timezone
+from sklearn.metrics import roc_auc_score
 
 from customers.models import Customer, Interaction
 from customers.tests.factories import CustomerFactory
@@ -17,7 +19,13 @@ from scoring.services import (
     is_holdout,
 )
 from scoring.tests.data import make_customers
-from scoring.training import binary_metrics, calibrator_apply, calibrator_fit
+from scoring.training import (
+    CENTRED_ISOTONIC,
+    PROBABILITY_FLOOR,
+    binary_metrics,
+    calibrator_apply,
+    calibrator_fit,
+)
 
 
 def test_training_end_to_end_learns_the_signal_and_stores_metrics(trained_model):
@@ -39,7 +47,7 @@ def test_training_end_to_end_learns_the_signal_and_stores_metrics(trained_model)
         "lift_curve",
     ):
         assert key in cv["model"] and key in cv["baseline"], key
-    assert cv["model"]["calibration_method"] in {"platt", "isotonic"}
+    assert cv["model"]["calibration_method"] in {"platt", CENTRED_ISOTONIC}
     assert model.params["scale_pos_weight"] > 0
     assert model.params["n_rounds"] >= 1
     assert model.metrics["search"] and "cv_roc_auc" in model.metrics["search"][0]
@@ -126,16 +134,71 @@ def test_metrics_are_undefined_not_wrong_with_one_class():
     assert metrics["roc_auc"] is None and metrics["brier"] is not None
 
 
-def test_calibrators_are_monotone_and_json():
+def _calibration_sample(n: int = 2000) -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(0)
-    margins = rng.normal(size=2000)
-    y = (rng.random(2000) < 1 / (1 + np.exp(-2 * margins))).astype(int)
-    for method in ("platt", "isotonic"):
+    margins = rng.normal(size=n)
+    y = (rng.random(n) < 1 / (1 + np.exp(-2 * margins))).astype(int)
+    return margins, y
+
+
+def test_calibrators_rise_strictly_and_are_json():
+    margins, y = _calibration_sample()
+    for method in ("platt", CENTRED_ISOTONIC):
         calibrator = calibrator_fit(margins, y, method=method)
-        grid = np.linspace(-3, 3, 50)
+        assert json.loads(json.dumps(calibrator)) == calibrator
+        grid = np.linspace(-3, 3, 200)
         p = calibrator_apply(calibrator, grid)
-        assert np.all(np.diff(p) >= 0)
-        assert p.min() > 0 and p.max() < 1
+        assert np.all(np.diff(p) >= 0) and p.min() > 0 and p.max() < 1
+        # Strictly rising wherever the probability floor and ceiling do not clip it.
+        inside = (p > PROBABILITY_FLOOR) & (p < 1 - PROBABILITY_FLOOR)
+        assert inside.sum() > 150, method
+        assert np.all(np.diff(p[inside]) > 0), method
+        # Past the training margins the outer segments extend: no flat tail before the floor.
+        outside = calibrator_apply(calibrator, np.array([-3.6, -3.5, 3.5, 3.6]))
+        assert outside[0] <= outside[1] < outside[2] <= outside[3]
+
+
+def test_centred_isotonic_keeps_the_ranking_that_plain_isotonic_flattens():
+    margins, y = _calibration_sample()
+    centred = calibrator_apply(calibrator_fit(margins, y, method=CENTRED_ISOTONIC), margins)
+    inside = (centred > PROBABILITY_FLOOR) & (centred < 1 - PROBABILITY_FLOOR)
+    assert inside.mean() > 0.9
+    assert len(np.unique(centred[inside])) == inside.sum()
+    assert roc_auc_score(y, centred) == pytest.approx(roc_auc_score(y, margins), abs=1e-4)
+    flat = np.interp(margins, *_plain_isotonic_knots(margins, y))
+    assert len(np.unique(flat)) < len(margins) / 10
+    # It still calibrates: predicted and observed rates agree by decile.
+    for rows in np.array_split(np.argsort(margins), 10):
+        assert abs(centred[rows].mean() - y[rows].mean()) < 0.05
+    assert abs(centred.mean() - y.mean()) < 0.01
+
+
+def _plain_isotonic_knots(margins, y):
+    from sklearn.isotonic import IsotonicRegression
+
+    model = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0).fit(margins, y)
+    return model.X_thresholds_, model.y_thresholds_
+
+
+def test_versions_calibrated_with_plain_isotonic_still_score():
+    margins, y = _calibration_sample()
+    x, y_values = _plain_isotonic_knots(margins, y)
+    stored = {"method": "isotonic", "x": x.tolist(), "y": y_values.tolist()}
+    p = calibrator_apply(stored, np.array([-2.0, 0.0, 2.0]))
+    assert np.all(np.diff(p) >= 0) and p[0] < p[2]
+    assert np.allclose(p, np.clip(np.interp([-2.0, 0.0, 2.0], x, y_values), 1e-4, 1 - 1e-4))
+
+
+def test_calibration_choice_is_between_strictly_rising_maps():
+    from scoring.training import calibrator_choose, stratified_folds
+
+    margins, y = _calibration_sample()
+    calibrator, cross_fitted, briers = calibrator_choose(
+        margins, y, stratified_folds(y, folds=5, seed=1)
+    )
+    assert set(briers) == {"platt", CENTRED_ISOTONIC}
+    assert calibrator["method"] == min(briers, key=briers.get)
+    assert len(cross_fitted) == len(y)
 
 
 def test_search_prefers_the_cheaper_model_when_tied():
