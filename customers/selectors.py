@@ -63,6 +63,9 @@ class CustomerListQuerySet(QuerySet):
       ones, is read again in full.
     * A deep page (offset ``DEEP_PAGE_OFFSET`` or more) first reads its ids alone, then its
       rows: the offset is skipped over narrow index entries instead of joined rows.
+    * Once counted, a deep page nearer the end than the start is read in the reverse order
+      and turned round, so it skips the entries after it, not those before: the last of
+      100,000 customers' pages skips none instead of 99,950 (25 ms of SQL each time).
     * Once counted (a paginator counts before it slices), a page that reaches the end is
       asked for without a LIMIT. With a LIMIT as small as a rare search's matches,
       PostgreSQL bets on meeting them early while walking the sort index, and reads the
@@ -108,7 +111,16 @@ class CustomerListQuerySet(QuerySet):
             rows = scored._rows(start, stop, to_the_end=to_the_end, only_whole=True)
             if rows is not None:
                 return rows
+        if self._counted is not None and start >= DEEP_PAGE_OFFSET and self._counted - stop < start:
+            return self._rows_from_the_end(start, stop)
         return self._rows(start, stop, to_the_end=to_the_end)
+
+    def _rows_from_the_end(self, start: int, stop: int) -> list[Customer]:
+        # reverse() flips every ordering term, NULLS LAST to NULLS FIRST included, and the
+        # ordering always ends in a unique key, so the reversed rows are exactly these ones.
+        counted = self._counted
+        rows = self.reverse()._rows(max(0, counted - stop), counted - start, to_the_end=False)
+        return rows[::-1]
 
     def _rows(
         self, start: int, stop: int, *, to_the_end: bool, only_whole: bool = False

@@ -32,6 +32,7 @@ from django.db.models import Max, QuerySet
 from django.utils import timezone
 
 from customers.models import Customer
+from growthai.db import tables_vacuum_analyze
 from growthai.progress import progress_set
 from scoring.features import (
     ApplyReport,
@@ -668,11 +669,7 @@ def latest_scores_vacuum() -> bool:
     visit the heap for each of the 100,000 dead and new rows, which made them 2-3 times
     slower in the dashboard benchmark; autovacuum gets there, but minutes later. PostgreSQL
     only, and only outside a transaction (VACUUM cannot run in one). True when it ran."""
-    if connection.vendor != "postgresql" or connection.in_atomic_block:
-        return False
-    with connection.cursor() as cursor:
-        cursor.execute(f"VACUUM (ANALYZE) {LatestChurnScore._meta.db_table}")
-    return True
+    return tables_vacuum_analyze(LatestChurnScore)
 
 
 def churn_scores_write(

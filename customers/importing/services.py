@@ -11,7 +11,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 
-from customers.models import ImportJob
+from customers.models import ContentItem, Customer, ImportJob, Interaction, Product, Segment
+from growthai.db import tables_vacuum_analyze
 from growthai.progress import progress_set
 
 from .errors import ImportFileError, RowRejected, RowSkipped
@@ -62,6 +63,11 @@ def _parse_row(
     except RowSkipped as exc:
         report.skip(exc.reason)
     return _NOT_PARSED
+
+
+# Every table an import may write to. VACUUM passes quickly over a table it already
+# found all-visible, so an import of one kind can afford to include the others.
+IMPORTED_MODELS = (Segment, Product, ContentItem, Customer, Interaction)
 
 
 def import_file(
@@ -134,6 +140,8 @@ def import_file(
         report.skipped.pop("already imported", None)
     finally:
         report.duration_seconds = round(time.monotonic() - started, 3)
+    if report.committed and (report.created or report.updated):
+        tables_vacuum_analyze(*IMPORTED_MODELS)
     return report
 
 

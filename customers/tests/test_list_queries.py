@@ -226,3 +226,29 @@ def test_a_further_filter_on_a_risk_only_list_counts_over_the_customers(scored_c
     narrowed = listed.filter(segment_id=segment)
     assert narrowed.count() == len(_reference({"risk": "high", "segment": segment}))
     assert narrowed.count() < listed.count()
+
+
+@pytest.mark.parametrize(
+    "filters", [{}, {"sort": "-tenure"}, {"sort": "churn_probability"}, {"q": "person"}]
+)
+def test_a_page_near_the_end_is_read_backwards_without_skipping_the_rows_before_it(
+    scored_customers, monkeypatch, filters
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    monkeypatch.setattr(selectors, "DEEP_PAGE_OFFSET", 7)
+    monkeypatch.setattr(selectors, "SCORED_FIRST_FROM", 5000)
+    paginator = Paginator(selectors.customer_list(filters=filters), 5)
+    last = paginator.num_pages
+    paginator.count  # noqa: B018 - counted first, as the list page does
+
+    with CaptureQueriesContext(connection) as queries:
+        rows = paginator.page(last - 1).object_list
+
+    start, stop = (last - 2) * 5, (last - 1) * 5
+    assert [c.external_id for c in rows] == _reference(filters)[start:stop]
+    sql = [q["sql"].upper() for q in queries.captured_queries]
+    # It skips the rows after the page, not the ones before it.
+    assert any(f"LIMIT 5 OFFSET {paginator.count - stop}" in q for q in sql)
+    assert not any(f"OFFSET {start}" in q for q in sql)
