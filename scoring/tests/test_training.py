@@ -153,9 +153,17 @@ def test_calibrators_rise_strictly_and_are_json():
         inside = (p > PROBABILITY_FLOOR) & (p < 1 - PROBABILITY_FLOOR)
         assert inside.sum() > 150, method
         assert np.all(np.diff(p[inside]) > 0), method
-        # Past the training margins the outer segments extend: no flat tail before the floor.
+        # Past the training margins it never turns back (the tails themselves: next test).
         outside = calibrator_apply(calibrator, np.array([-3.6, -3.5, 3.5, 3.6]))
         assert outside[0] <= outside[1] < outside[2] <= outside[3]
+
+
+def test_centred_isotonic_tails_extend_the_outer_segments_instead_of_going_flat():
+    knots = {"method": CENTRED_ISOTONIC, "x": [0.0, 1.0, 2.0], "y": [0.3, 0.4, 0.6]}
+
+    p = calibrator_apply(knots, np.array([-1.0, -0.5, 0.5, 2.5, 3.0]))
+
+    assert p == pytest.approx([0.2, 0.25, 0.35, 0.7, 0.8])
 
 
 def test_centred_isotonic_keeps_the_ranking_that_plain_isotonic_flattens():
