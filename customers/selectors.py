@@ -4,6 +4,7 @@ Each one pulls the related rows it shows in the same query, and the lists are pa
 a page costs the same number of queries however many rows it shows.
 """
 
+from collections.abc import Sequence
 from decimal import Decimal
 
 from django.core.exceptions import FieldDoesNotExist
@@ -138,19 +139,24 @@ class CustomerListQuerySet(QuerySet):
         return [found[pk] for pk in ids if pk in found]
 
 
-def customer_list(*, filters: dict | None = None) -> QuerySet[Customer]:
+def customer_list(
+    *, filters: dict | None = None, columns: Sequence[str] | None = None
+) -> QuerySet[Customer]:
     """Customers matching ``filters``, segment joined in, with their latest churn risk.
 
     ``filters`` keys, all optional: ``q`` (search), ``segment`` (pk), ``country``, ``plan``,
     ``risk`` (one of ``RISK_CLASSES``), ``churn`` (a key of ``CHURN_LABELS``) and ``sort``
     (one of ``customer_sort_keys()``). Empty values are ignored, so a form's
-    ``cleaned_data`` can be passed as it is. A slice of it is a list (one page, see
-    ``CustomerListQuerySet``).
+    ``cleaned_data`` can be passed as it is. ``columns``, when given, are the only fields
+    loaded (a page that shows a few columns need not parse every row's JSON attributes).
+    A slice of it is a list (one page, see ``CustomerListQuerySet``).
     """
     filters = filters or {}
     queryset = customers_with_churn_risk(
         CustomerListQuerySet(model=Customer).select_related("segment")
     )
+    if columns is not None:
+        queryset = queryset.only(*columns)
 
     if search := (filters.get("q") or "").strip():
         queryset = queryset.filter(

@@ -15,6 +15,21 @@ from growthai.roles import ALL_ROLES, role_required
 CUSTOMERS_PER_PAGE = 50
 TIMELINE_PER_PAGE = 25
 
+# The customer fields the list page shows (customer_list.html): the rest, the JSON
+# attributes above all, are left unread.
+LIST_PAGE_COLUMNS = (
+    "external_id",
+    "name",
+    "email",
+    "segment__name",
+    "country",
+    "plan",
+    "signup_date",
+    "tenure_months",
+    "monthly_spend",
+    "churned",
+)
+
 SORTABLE_COLUMNS = {
     "external_id": "External ID",
     "name": "Name",
@@ -29,9 +44,8 @@ SORTABLE_COLUMNS = {
 def customer_list(request: HttpRequest) -> HttpResponse:
     form = CustomerFilterForm(request.GET, options=selectors.customer_filter_options())
     filters = form.valid_data
-    page = Paginator(selectors.customer_list(filters=filters), CUSTOMERS_PER_PAGE).get_page(
-        filters.get("page")
-    )
+    customers = selectors.customer_list(filters=filters, columns=LIST_PAGE_COLUMNS)
+    page = Paginator(customers, CUSTOMERS_PER_PAGE).get_page(filters.get("page"))
     # Links are built from the accepted parameters only, so a bad value is dropped from
     # every link and from the address bar instead of following the user around.
     params = _query_params(filters, exclude=("page",))

@@ -246,6 +246,19 @@ class TestCustomerList:
 
         assert len(listed_ids(response)) == 50
 
+    def test_rows_are_read_without_the_json_attributes(
+        self, marketer_client, django_assert_max_num_queries
+    ):
+        CustomerFactory(attributes={"Contract": "Month-to-month"})
+
+        with django_assert_max_num_queries(6) as queries:
+            response = marketer_client.get(LIST_URL)
+
+        row_queries = [q["sql"] for q in queries.captured_queries if '"external_id"' in q["sql"]]
+        assert len(listed_ids(response)) == 1
+        assert row_queries
+        assert all('"attributes"' not in sql for sql in row_queries)
+
 
 class TestCustomerDetail:
     def test_shows_profile_attributes_and_summary(self, marketer_client):
