@@ -72,6 +72,10 @@ def setup_django(url: str) -> None:
     import django
 
     django.setup()
+    from django.core.management import call_command
+
+    # The database may come from an older checkout: bring it to this one's schema.
+    call_command("migrate", verbosity=0, interactive=False)
 
 
 def ensure_scores() -> dict:

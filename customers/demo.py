@@ -35,6 +35,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from customers.models import ContentItem, Customer, Interaction, Product, Segment
+from customers.services import customer_count_compact
 from growthai.db import tables_vacuum_analyze
 
 DEFAULT_CUSTOMERS = 45
@@ -2575,6 +2576,7 @@ def demo_data_seed(
             counts["unknown"] += int((chunk.label == -1).sum())
             if progress is not None:
                 progress(chunk.start + chunk.size, customers)
+    customer_count_compact()
     tables_vacuum_analyze(Segment, Product, ContentItem, Customer, Interaction)
 
     return DemoSummary(

@@ -12,7 +12,7 @@ from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import Count, F, Max, Q, QuerySet, Sum
 
-from customers.models import Customer, Interaction, Segment
+from customers.models import Customer, CustomerCountDelta, Interaction, Segment
 from scoring.selectors import customers_with_churn_risk, latest_scores_with_risk
 
 # Sort keys accepted from the URL, mapped to model fields. Every ordering but a unique
@@ -52,6 +52,15 @@ DEEP_PAGE_OFFSET = 1000
 SCORED_FIRST_FROM = 5000
 
 
+class KeptCustomerCount:
+    """The number of all customers, summed from the rows the PostgreSQL triggers keep (see
+    ``CustomerCountDelta``) instead of counted: exact, and about as cheap at 100,000
+    customers as at ten."""
+
+    def count(self) -> int:
+        return CustomerCountDelta.objects.aggregate(total=Sum("delta"))["total"] or 0
+
+
 class CustomerListQuerySet(QuerySet):
     """The customer list: a slice (one page) is read the cheapest way that gives the same
     rows in the same order, as a list.
@@ -75,8 +84,8 @@ class CustomerListQuerySet(QuerySet):
 
     # The ordering of the scored customers alone, when sorted by churn probability.
     scored_ordering: tuple | None = None
-    # A queryset with the same number of rows that is cheaper to count, when there is one.
-    count_source: QuerySet | None = None
+    # Something with the same number of rows that is cheaper to count, when there is one.
+    count_source: QuerySet | KeptCustomerCount | None = None
     _counted: int | None = None
 
     def _clone(self):
@@ -183,7 +192,9 @@ def customer_list(
     # Any filter but the risk (sort and page do not filter) rules the shortcut out, new
     # filters included.
     narrowed = any(value for key, value in filters.items() if key not in ("risk", "sort", "page"))
-    if risk in RISK_CLASSES and risk != "unscored" and not narrowed:
+    if not narrowed and not risk and connection.vendor == "postgresql":
+        queryset.count_source = KeptCustomerCount()
+    elif risk in RISK_CLASSES and risk != "unscored" and not narrowed:
         # Every latest-score row belongs to one existing customer (its primary key is the
         # customer's, a foreign key), so counting them alone skips a join of every customer.
         queryset.count_source = latest_scores_with_risk(risk)

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.text import get_valid_filename
 
 from customers.models import ContentItem, Customer, ImportJob, Interaction, Product, Segment
+from customers.services import customer_count_compact
 from growthai.db import tables_vacuum_analyze
 from growthai.progress import progress_set
 
@@ -141,6 +142,7 @@ def import_file(
     finally:
         report.duration_seconds = round(time.monotonic() - started, 3)
     if report.committed and (report.created or report.updated):
+        customer_count_compact()
         tables_vacuum_analyze(*IMPORTED_MODELS)
     return report
 
