@@ -98,21 +98,16 @@ class ContentItem(TimeStampedModel):
         return self.title
 
 
-class CustomerCountDelta(models.Model):
-    """Changes in the number of customers, one row per statement that added or removed some.
-
-    Written by PostgreSQL triggers on the customer table (migration 0006), never by the app:
-    their sum is the exact number of customers, read in well under a millisecond where
-    ``COUNT(*)`` over 100,000 customers takes 5-8 ms, the largest part of a customer list
-    request. One row per statement, not one shared counter row, so concurrent writers never
-    wait on each other. ``customer_count_compact`` folds the rows into one after bulk loads.
-    Unused on SQLite, which counts instead.
-    """
-
-    delta = models.BigIntegerField()
-
-    def __str__(self) -> str:
-        return f"{self.delta:+d} customers"
+# The number of customers, kept by PostgreSQL triggers on the customer table (migration
+# 0006) in this table, which is not a Django model on purpose: dumpdata/loaddata would
+# otherwise copy its rows next to the customers whose inserts already add them again. One
+# row per INSERT, COPY or DELETE statement holds that statement's change; the sum is the
+# exact number of customers, read in well under a millisecond where COUNT(*) over 100,000
+# customers takes 5-8 ms, the largest part of a customer list request. One row per
+# statement rather than one shared counter row, so concurrent writers never wait on each
+# other; ``customer_count_compact`` folds the rows into one after bulk loads. SQLite has
+# neither the table nor the triggers, and counts instead.
+CUSTOMER_COUNT_TABLE = "customers_count_delta"
 
 
 class Interaction(models.Model):

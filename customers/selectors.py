@@ -12,7 +12,7 @@ from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import Count, F, Max, Q, QuerySet, Sum
 
-from customers.models import Customer, CustomerCountDelta, Interaction, Segment
+from customers.models import CUSTOMER_COUNT_TABLE, Customer, Interaction, Segment
 from scoring.selectors import customers_with_churn_risk, latest_scores_with_risk
 
 # Sort keys accepted from the URL, mapped to model fields. Every ordering but a unique
@@ -53,12 +53,14 @@ SCORED_FIRST_FROM = 5000
 
 
 class KeptCustomerCount:
-    """The number of all customers, summed from the rows the PostgreSQL triggers keep (see
-    ``CustomerCountDelta``) instead of counted: exact, and about as cheap at 100,000
-    customers as at ten."""
+    """The number of all customers, summed from the rows PostgreSQL triggers keep (see
+    ``CUSTOMER_COUNT_TABLE``) instead of counted: exact, and about as cheap at 100,000
+    customers as at ten. PostgreSQL only."""
 
     def count(self) -> int:
-        return CustomerCountDelta.objects.aggregate(total=Sum("delta"))["total"] or 0
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT COALESCE(SUM(delta), 0) FROM {CUSTOMER_COUNT_TABLE}")
+            return int(cursor.fetchone()[0])
 
 
 class CustomerListQuerySet(QuerySet):

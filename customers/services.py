@@ -2,12 +2,12 @@
 
 from django.db import connection
 
-from customers.models import CustomerCountDelta
+from customers.models import CUSTOMER_COUNT_TABLE
 
 
 def customer_count_compact() -> int:
-    """Fold the customer-count rows the PostgreSQL triggers wrote into one row; returns how
-    many rows were folded (0 on SQLite, which keeps none).
+    """Fold the customer-count rows the PostgreSQL triggers wrote (``CUSTOMER_COUNT_TABLE``)
+    into one row; returns how many rows were folded (0 on SQLite, which keeps none).
 
     Each bulk statement adds a row (a 100,000-customer seed adds a hundred), so the services
     that write many customers call this after them. It is one statement: a row that a
@@ -16,11 +16,11 @@ def customer_count_compact() -> int:
     """
     if connection.vendor != "postgresql":
         return 0
-    table = connection.ops.quote_name(CustomerCountDelta._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"WITH folded AS (DELETE FROM {table} RETURNING delta) "
-            f"INSERT INTO {table} (delta) SELECT sum(delta) FROM folded HAVING count(*) > 0 "
+            f"WITH folded AS (DELETE FROM {CUSTOMER_COUNT_TABLE} RETURNING delta) "
+            f"INSERT INTO {CUSTOMER_COUNT_TABLE} (delta) "
+            "SELECT sum(delta) FROM folded HAVING count(*) > 0 "
             "RETURNING (SELECT count(*) FROM folded)"
         )
         row = cursor.fetchone()
