@@ -114,7 +114,9 @@ def customer_list(request: HttpRequest, filters: Query[CustomerFilters]):
     ``limit`` and ``offset`` or ``page``. Unknown parameters and filter values answer 422.
     Roles: all."""
     reject_unknown_params(request, CustomerFilters.model_fields)
-    values = filters.dict()
+    # Paging is not filtering: the selector takes the filters alone, so that an unfiltered
+    # list gets the unfiltered shortcuts (the kept count of all customers).
+    values = filters.dict(exclude={"limit", "offset", "page"})
     if values["segment"]:
         values["segment"] = _segment_id(values["segment"])
     limit = filters.limit

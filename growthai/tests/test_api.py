@@ -4,10 +4,11 @@ import json
 
 import pytest
 from django.contrib.admin.sites import site
+from django.db import connection
 from django.utils import timezone
 
 from campaigns.models import Campaign, EmailDraft
-from customers.models import Customer
+from customers.models import CUSTOMER_COUNT_TABLE, Customer
 from customers.tests.factories import CustomerFactory, SegmentFactory, UserFactory
 from growthai.admin import ApiTokenAdmin
 from growthai.models import ApiToken
@@ -244,6 +245,24 @@ def test_customer_list_paginates(api_client, shop):
     assert [c["external_id"] for c in by_offset["items"]] == [f"K{i:03d}" for i in range(25, 30)]
     past = client.get("/api/customers?page=9").json()
     assert past["items"] == [] and past["count"] == 30
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the count is kept by PostgreSQL triggers"
+)
+def test_unfiltered_customer_list_counts_from_the_kept_rows(
+    api_client, shop, django_assert_max_num_queries
+):
+    client = api_client(MANAGER)
+    Customer.objects.filter(external_id="K029").delete()
+
+    with django_assert_max_num_queries(10) as queries:
+        page = client.get("/api/customers?limit=10&page=3").json()
+
+    assert page["count"] == 29 and [c["external_id"] for c in page["items"]][-1] == "K028"
+    sql = [q["sql"] for q in queries.captured_queries]
+    assert any(CUSTOMER_COUNT_TABLE in s for s in sql)
+    assert not any('COUNT(*) AS "__count" FROM "customers_customer"' in s for s in sql)
 
 
 @pytest.mark.parametrize(
