@@ -191,8 +191,9 @@ def customer_list(
 
     sort_field, descending = _sort_field(filters.get("sort"))
     queryset = queryset.order_by(*_customer_ordering(filters.get("sort")))
-    # Any filter but the risk (sort and page do not filter) rules the shortcut out, new
-    # filters included.
+    # Cheaper counts of the same rows: all customers (kept by triggers) when nothing
+    # filters, the latest scores when only the risk does. Any other filter (sort and page do
+    # not filter) rules both out, new filters included.
     narrowed = any(value for key, value in filters.items() if key not in ("risk", "sort", "page"))
     if not narrowed and not risk and connection.vendor == "postgresql":
         queryset.count_source = KeptCustomerCount()
