@@ -135,6 +135,7 @@ def compare_models(raw, y, *, extra=None, label: str) -> dict:
                 "configs_tried": len(fitted.search),
                 "best": best["params"],
                 "rounds": fitted.params["n_rounds"],
+                "cv_repeats": fitted.params["cv_repeats"],
                 "calibration": fitted.calibrator["method"],
             }
         )

@@ -228,6 +228,10 @@ CHURN_RISK_HIGH = env.float("CHURN_RISK_HIGH", default=0.6)
 CHURN_HOLDOUT_PERCENT = env.int("CHURN_HOLDOUT_PERCENT", default=20)
 CHURN_PROMOTION_TOLERANCE = env.float("CHURN_PROMOTION_TOLERANCE", default=0.002)
 CHURN_CV_FOLDS = env.int("CHURN_CV_FOLDS", default=5)
+# The search averages this many differently seeded k-fold splits on tables of up to
+# CHURN_CV_REPEAT_MAX_ROWS training customers, where one split is too noisy to pick settings.
+CHURN_CV_REPEATS = env.int("CHURN_CV_REPEATS", default=3)
+CHURN_CV_REPEAT_MAX_ROWS = env.int("CHURN_CV_REPEAT_MAX_ROWS", default=10_000)
 CHURN_SEED = env.int("CHURN_SEED", default=42)
 CHURN_SEARCH_MAX_CONFIGS = env.int("CHURN_SEARCH_MAX_CONFIGS", default=20)
 CHURN_SEARCH_SECONDS = env.float("CHURN_SEARCH_SECONDS", default=60.0)

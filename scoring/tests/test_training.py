@@ -280,3 +280,60 @@ def test_demo_data_model_is_realistic_not_restating_the_label(db, settings):
     importance = {row["feature"]: row["importance"] for row in model.metrics["feature_importance"]}
     assert importance["recency_days"] < 0.15
     assert model.metrics["feature_importance"][0]["feature"] != "recency_days"
+
+
+# --- Repeated splits in the search --------------------------------------------------------
+
+
+def _synthetic_training_frame(rows: int = 400, seed: int = 3):
+    from scoring.features import spec_apply, spec_infer
+
+    rng = np.random.default_rng(seed)
+    tenure = rng.integers(0, 72, rows).astype(float)
+    spend = rng.uniform(20, 120, rows).round(2)
+    contract = rng.choice(["Month-to-month", "One year", "Two year"], rows)
+    logit = -0.04 * tenure + 0.02 * spend + np.where(contract == "Month-to-month", 1.0, -1.0)
+    y = (rng.uniform(size=rows) < 1 / (1 + np.exp(-(logit - 0.5)))).astype(int)
+    raw = pd.DataFrame(
+        {"tenure_months": tenure, "monthly_spend": spend, "a:Contract": contract},
+        index=pd.RangeIndex(rows),
+    )
+    spec = spec_infer(raw)
+    X, _ = spec_apply(spec, raw)
+    return X, y, spec
+
+
+def test_search_repeats_splits_on_small_tables_only():
+    from scoring.training import SearchSettings, search_repeats
+
+    settings = SearchSettings(cv_repeats=3, repeat_max_rows=10_000)
+    assert search_repeats(settings, rows=10_000) == 3
+    assert search_repeats(settings, rows=10_001) == 1
+    assert search_repeats(SearchSettings(cv_repeats=0), rows=100) == 1
+
+
+def test_repeated_splits_average_more_folds_but_calibrate_on_the_first_split():
+    from scoring.training import SearchSettings, fit_churn_model
+
+    X, y, spec = _synthetic_training_frame()
+    common = {"folds": 3, "max_configs": 1, "seed": 7, "repeat_max_rows": 10_000}
+    one = fit_churn_model(X, y, spec=spec, settings=SearchSettings(cv_repeats=1, **common))
+    three = fit_churn_model(X, y, spec=spec, settings=SearchSettings(cv_repeats=3, **common))
+
+    assert one.params["cv_repeats"] == 1 and three.params["cv_repeats"] == 3
+    # The one candidate is scored over 9 folds instead of 3: another mean ROC-AUC.
+    assert three.search[0]["cv_roc_auc"] != one.search[0]["cv_roc_auc"]
+    # Out-of-fold predictions, calibration and the reported CV metrics come from the first
+    # split alone, the same rows and models in both runs.
+    np.testing.assert_allclose(three.oof_probabilities, one.oof_probabilities)
+    assert three.cv_metrics["roc_auc"] == one.cv_metrics["roc_auc"]
+    assert three.baseline_cv_metrics["roc_auc"] == one.baseline_cv_metrics["roc_auc"]
+
+
+def test_search_settings_read_the_repeat_settings(settings):
+    from scoring.services import search_settings
+
+    settings.CHURN_CV_REPEATS = 2
+    settings.CHURN_CV_REPEAT_MAX_ROWS = 500
+    chosen = search_settings()
+    assert (chosen.cv_repeats, chosen.repeat_max_rows) == (2, 500)

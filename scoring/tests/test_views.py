@@ -27,6 +27,9 @@ def test_model_page_shows_metrics_charts_and_versions(client_as, trained_model):
     html = page.content.decode()
     assert f"v{trained_model.version}" in html
     assert "Log. regression, CV" in html
+    repeats = trained_model.params["cv_repeats"]
+    assert repeats > 1  # the fixture's customers are a small table
+    assert f"settings chosen over {repeats} splits" in html
     for chart in ("chart-roc", "chart-calibration", "chart-lift", "chart-importance"):
         assert f'id="{chart}"' in html
     assert "vendor/chart.js-4.6.1.umd.min.js" in html
