@@ -104,7 +104,7 @@ def search_settings(options: dict | None = None) -> SearchSettings:
             options.get("time_budget_seconds") or _setting("CHURN_SEARCH_SECONDS", 60.0)
         ),
         nthread=int(_setting("CHURN_NTHREAD", 1)),
-        cv_repeats=int(options.get("cv_repeats") or _setting("CHURN_CV_REPEATS", 3)),
+        cv_repeats=int(_setting("CHURN_CV_REPEATS", 3)),
         repeat_max_rows=int(_setting("CHURN_CV_REPEAT_MAX_ROWS", 10_000)),
     )
 
