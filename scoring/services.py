@@ -97,8 +97,8 @@ def holdout_mask(external_ids: pd.Series) -> pd.Series:
 def search_settings(options: dict | None = None) -> SearchSettings:
     options = options or {}
     return SearchSettings(
-        folds=int(options.get("folds") or _setting("CHURN_CV_FOLDS", 5)),
-        seed=int(options.get("seed") or _setting("CHURN_SEED", 42)),
+        folds=int(_setting("CHURN_CV_FOLDS", 5)),
+        seed=int(_setting("CHURN_SEED", 42)),
         max_configs=int(options.get("max_configs") or _setting("CHURN_SEARCH_MAX_CONFIGS", 20)),
         time_budget_seconds=float(
             options.get("time_budget_seconds") or _setting("CHURN_SEARCH_SECONDS", 60.0)

@@ -311,5 +311,6 @@ def test_command_reset_replaces_demo_data_and_keeps_imported_rows():
 def test_command_rejects_conflicting_flags_and_bad_sizes():
     with pytest.raises(CommandError):
         _call("--reset", "--if-empty")
-    with pytest.raises(CommandError, match="at least 1"):
+    with pytest.raises(CommandError, match="at least 1") as error:
         _call("--customers", "0")
+    assert error.value.returncode == 2

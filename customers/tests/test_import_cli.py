@@ -110,8 +110,9 @@ def test_option_for_the_wrong_kind(db, tmp_path):
 
 def test_batch_size_must_be_positive(db, tmp_path):
     path = write_file(tmp_path / "p.csv", SAMPLES["products"].data())
-    with pytest.raises(CommandError, match="--batch-size must be at least 1"):
+    with pytest.raises(CommandError, match="--batch-size must be at least 1") as error:
         import_data("products", path, "--batch-size", "0")
+    assert error.value.returncode == 2
 
 
 def test_gzip_file_and_small_batches(existing, tmp_path):

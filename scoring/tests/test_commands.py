@@ -5,7 +5,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from customers.models import Customer
-from scoring.models import ChurnModel, ChurnScore
+from scoring.models import ChurnModel, ChurnScore, ScoringRun, TrainingRun
 
 TELCO_FLAGS = [
     "--gender", "Female",
@@ -138,6 +138,28 @@ def test_train_if_no_active_model_trains_once(customers):
     call_command("train_churn", "--max-configs", "1", "--if-no-active-model", stdout=out)
     assert "Churn model v1 is active; not training." in out.getvalue()
     assert ChurnModel.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("command", "args", "message"),
+    [
+        ("train_churn", ["--max-configs", "0"], "--max-configs must be at least 1"),
+        ("train_churn", ["--max-configs", "-2"], "--max-configs must be at least 1"),
+        ("train_churn", ["--time-budget", "0"], "--time-budget must be more than 0 seconds"),
+        ("train_churn", ["--time-budget", "nan"], "--time-budget must be more than 0 seconds"),
+        ("score_churn", ["--chunk-size", "0"], "--chunk-size must be at least 1"),
+        ("score_churn", ["--chunk-size", "-5"], "--chunk-size must be at least 1"),
+    ],
+)
+def test_out_of_range_numbers_exit_2_and_change_nothing(trained_model, command, args, message):
+    runs_before = TrainingRun.objects.count(), ScoringRun.objects.count()
+    scores_before = ChurnScore.objects.count()
+    with pytest.raises(CommandError, match=message) as error:
+        call_command(command, *args, stdout=StringIO())
+    assert error.value.returncode == 2
+    assert (TrainingRun.objects.count(), ScoringRun.objects.count()) == runs_before
+    assert ChurnScore.objects.count() == scores_before
+    assert ChurnModel.objects.get(status=ChurnModel.Status.ACTIVE) == trained_model
 
 
 def test_train_command_reports_bad_data(db):

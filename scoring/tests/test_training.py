@@ -330,10 +330,17 @@ def test_repeated_splits_average_more_folds_but_calibrate_on_the_first_split():
     assert three.baseline_cv_metrics["roc_auc"] == one.baseline_cv_metrics["roc_auc"]
 
 
-def test_search_settings_read_the_repeat_settings(settings):
+def test_search_settings_read_the_settings_and_the_run_options(settings):
     from scoring.services import search_settings
 
     settings.CHURN_CV_REPEATS = 2
     settings.CHURN_CV_REPEAT_MAX_ROWS = 500
+    settings.CHURN_CV_FOLDS = 4
+    settings.CHURN_SEED = 9
+    settings.CHURN_SEARCH_MAX_CONFIGS = 7
     chosen = search_settings()
     assert (chosen.cv_repeats, chosen.repeat_max_rows) == (2, 500)
+    assert (chosen.folds, chosen.seed, chosen.max_configs) == (4, 9, 7)
+    # A training run's options (the train_churn flags) override the search size only.
+    chosen = search_settings({"max_configs": 3, "time_budget_seconds": 12.5})
+    assert (chosen.max_configs, chosen.time_budget_seconds, chosen.folds) == (3, 12.5, 4)

@@ -67,7 +67,7 @@ class Command(BaseCommand):
         if kind not in IMPORTERS:
             raise CommandError(f"Unknown kind {kind!r}. Valid kinds: {', '.join(IMPORTERS)}.")
         if opts["batch_size"] < 1:
-            raise CommandError("--batch-size must be at least 1.")
+            raise CommandError("--batch-size must be at least 1.", returncode=2)
         options = {name: opts[name] for name in CustomersImporter.option_names if opts.get(name)}
         try:
             report = import_file(

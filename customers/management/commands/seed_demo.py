@@ -48,7 +48,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, customers: int, seed: int, if_empty: bool, reset: bool, **options):
         if customers < 1:
-            raise CommandError("--customers must be at least 1.")
+            raise CommandError("--customers must be at least 1.", returncode=2)
 
         if if_empty:
             existing = Customer.objects.count()

@@ -15,6 +15,8 @@ class Command(BaseCommand):
         parser.add_argument("--queue", action="store_true", help="queue it for a worker instead")
 
     def handle(self, *args, **options):
+        if options["chunk_size"] is not None and options["chunk_size"] < 1:
+            raise CommandError("--chunk-size must be at least 1.", returncode=2)
         with transaction.atomic():
             run = services.scoring_run_create(enqueue=options["queue"])
         if options["queue"]:

@@ -35,9 +35,13 @@ class Command(BaseCommand):
             self.stdout.write(f"Churn model v{active.version} is active; not training.")
             return
         run_options = {}
-        if options["max_configs"]:
+        if options["max_configs"] is not None:
+            if options["max_configs"] < 1:
+                raise CommandError("--max-configs must be at least 1.", returncode=2)
             run_options["max_configs"] = options["max_configs"]
-        if options["time_budget"]:
+        if options["time_budget"] is not None:
+            if not options["time_budget"] > 0:
+                raise CommandError("--time-budget must be more than 0 seconds.", returncode=2)
             run_options["time_budget_seconds"] = options["time_budget"]
         if options["no_promote"]:
             run_options["promote"] = False
