@@ -11,7 +11,7 @@ from pydantic import ConfigDict, model_validator
 from campaigns import services
 from campaigns.models import Campaign, EmailDraft
 from customers.models import Customer
-from growthai.api import AUTH_ERRORS, MAX_ID, ErrorOut, field_error, requires
+from growthai.api import AUTH_ERRORS, BODY_ERRORS, MAX_ID, ErrorOut, field_error, requires
 from growthai.roles import ALL_ROLES, Role
 
 router = Router()
@@ -69,7 +69,7 @@ class DraftOut(Schema):
 
 @router.post(
     "/campaigns/generate",
-    response={202: GenerateOut, 404: ErrorOut, 409: ErrorOut, **AUTH_ERRORS},
+    response={202: GenerateOut, 404: ErrorOut, 409: ErrorOut, **BODY_ERRORS},
     auth=requires(Role.MARKETER, Role.ADMIN),
 )
 def campaigns_generate(request: HttpRequest, payload: GenerateIn):

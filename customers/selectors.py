@@ -115,7 +115,7 @@ class CustomerListQuerySet(QuerySet):
         ):
             return super().__getitem__(k)
         start, stop = k.start or 0, k.stop
-        if stop <= start:
+        if stop <= start or (self._counted is not None and start >= self._counted):
             return []
         to_the_end = self._counted is not None and stop >= self._counted
         if self.scored_ordering and (self._counted is None or self._counted >= SCORED_FIRST_FROM):

@@ -68,6 +68,8 @@ MAX_ID = 2**63 - 1
 
 # The error answers every authenticated endpoint may give, for the OpenAPI schema.
 AUTH_ERRORS = {401: ErrorOut, 403: ErrorOut, 422: ValidationErrorOut}
+# ... and those of an endpoint with a JSON body, which answers 400 when the body is not JSON.
+BODY_ERRORS = {400: ErrorOut, **AUTH_ERRORS}
 
 
 def field_error(field: str, msg: str, *, where: str = "body") -> ValidationError:

@@ -30,11 +30,21 @@ def error_403(request: HttpRequest, exception: Exception | None = None) -> HttpR
     return render(request, "403.html", {"reason": str(exception or "")}, status=403)
 
 
+def _for_the_api(request: HttpRequest) -> bool:
+    # A path under /api/ that no endpoint matches (an id that is not a number, a typo) or an
+    # endpoint that failed: its client reads JSON, in the API's {"detail": ...} shape.
+    return request.path_info.startswith("/api/")
+
+
 def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if _for_the_api(request):
+        return JsonResponse({"detail": "Not found."}, status=404)
     return render(request, "404.html", status=404)
 
 
 def error_500(request: HttpRequest) -> HttpResponse:
+    if _for_the_api(request):
+        return JsonResponse({"detail": "Internal server error; it has been logged."}, status=500)
     # No context processors and no request context: the page must render even when the
     # database or the session is what failed.
     from django.template import loader

@@ -8,7 +8,7 @@ from ninja.errors import HttpError
 from pydantic import ConfigDict
 
 from customers.api import customer_resolve
-from growthai.api import AUTH_ERRORS, ErrorOut, requires
+from growthai.api import BODY_ERRORS, ErrorOut, requires
 from growthai.roles import ALL_ROLES
 from recommendations import services
 
@@ -46,7 +46,7 @@ class RecommendOut(Schema):
 
 @router.post(
     "/recommend",
-    response={200: RecommendOut, 404: ErrorOut, 409: ErrorOut, **AUTH_ERRORS},
+    response={200: RecommendOut, 404: ErrorOut, 409: ErrorOut, **BODY_ERRORS},
     auth=requires(*ALL_ROLES),
 )
 def recommend(request: HttpRequest, payload: RecommendIn):

@@ -13,7 +13,7 @@ from ninja.errors import HttpError, ValidationError
 from pydantic import ConfigDict
 
 from campaigns.services import offer_for_prediction
-from growthai.api import AUTH_ERRORS, ErrorOut, requires
+from growthai.api import BODY_ERRORS, ErrorOut, requires
 from growthai.roles import ALL_ROLES
 from scoring import services
 from scoring.features import ATTRIBUTE_PREFIX
@@ -100,7 +100,7 @@ def _telco_record(payload: PredictChurnIn, columns: dict) -> dict:
 
 @router.post(
     "/predict/churn",
-    response={200: PredictChurnOut, 409: ErrorOut, 503: ErrorOut, **AUTH_ERRORS},
+    response={200: PredictChurnOut, 409: ErrorOut, 503: ErrorOut, **BODY_ERRORS},
     auth=requires(*ALL_ROLES),
 )
 def predict_churn(request: HttpRequest, payload: PredictChurnIn):

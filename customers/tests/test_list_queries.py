@@ -203,6 +203,22 @@ def test_slices_outside_pages_behave_as_usual(scored_customers):
     assert queryset.count() == 64
 
 
+@pytest.mark.parametrize("filters", [{}, {"sort": "-churn_probability"}, {"q": "person"}])
+def test_a_deep_page_past_the_end_is_empty(scored_customers, monkeypatch, filters):
+    # Once counted, a deep page after the last customer used to be read "from the end" with
+    # a negative offset, which Django refuses (a 500 from the API's offset/page parameters).
+    monkeypatch.setattr(selectors, "DEEP_PAGE_OFFSET", 7)
+    queryset = selectors.customer_list(filters=filters)
+    count = queryset.count()
+    assert count > 0
+
+    assert queryset[count : count + 5] == []
+    assert queryset[count + 1000 : count + 1027] == []
+    assert [c.external_id for c in queryset[count - 2 : count + 5]] == (
+        _reference(filters)[count - 2 :]
+    )
+
+
 @pytest.mark.parametrize("risk", ["high", "low"])
 def test_a_risk_only_list_is_counted_from_the_latest_scores_alone(scored_customers, risk):
     from django.db import connection

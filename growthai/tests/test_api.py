@@ -247,6 +247,21 @@ def test_customer_list_paginates(api_client, shop):
     assert past["items"] == [] and past["count"] == 30
 
 
+@pytest.mark.parametrize(
+    "query",
+    [
+        "offset=5000",
+        "page=404523001&limit=27&sort=churn_probability",
+        f"offset={10**19}&risk=low",
+    ],
+)
+def test_a_deep_page_past_the_end_is_empty(api_client, shop, query):
+    response = api_client(MANAGER).get(f"/api/customers?{query}")
+    assert response.status_code == 200, response.content
+    page = response.json()
+    assert page["items"] == [] and page["count"] in (30, 4)
+
+
 @on_postgresql
 def test_unfiltered_customer_list_counts_from_the_kept_rows(
     api_client, shop, django_assert_max_num_queries
@@ -385,6 +400,32 @@ def test_empty_body_and_form_body_are_4xx(api_client, db, url):
     assert client.post(url, data={"a": "b"}).status_code in (400, 415, 422)
 
 
+@pytest.mark.parametrize(
+    ("method", "url", "body", "loc"),
+    [
+        ("get", "/api/customers?q=a%00b", None, ["query", "q"]),
+        ("get", "/api/customers?country=%00&plan=Plus", None, ["query", "country"]),
+        ("get", "/api/customers/K%00", None, ["path"]),
+        ("post", "/api/recommend", {"customer_id": "\x91\x00"}, ["body", "customer_id"]),
+        ("post", "/api/predict/churn", {"contract": ["x", "y\x00"]}, ["body", "contract", 1]),
+        ("post", "/api/campaigns/generate", {"a\x00": 1}, ["body", "a\x00"]),
+    ],
+)
+def test_nul_characters_are_422_naming_the_field(api_client, shop, method, url, body, loc):
+    # PostgreSQL text cannot hold NUL: such a value used to fail inside the driver, a 500.
+    client = api_client(ADMIN)
+    response = client.get(url) if method == "get" else post_json(client, url, body)
+    assert response.status_code == 422, response.content
+    assert response.json()["detail"] == [
+        {"loc": loc, "msg": "Text may not contain NUL (\\u0000) characters.", "type": "string_nul"}
+    ]
+
+
+def test_nul_check_leaves_the_site_and_plain_text_alone(api_client, shop, admin_client):
+    assert api_client(ADMIN).get("/api/customers?q=K00%5Cu0000").status_code == 200
+    assert admin_client.get("/customers/?q=%00").status_code == 200
+
+
 @pytest.mark.parametrize("url", ["/api/predict/churn", "/api/customers"])
 def test_wrong_method_is_405(api_client, db, url):
     client = api_client(ADMIN)
@@ -392,10 +433,31 @@ def test_wrong_method_is_405(api_client, db, url):
     assert response.status_code == 405
 
 
-def test_unknown_api_path_is_404(api_client, db):
-    assert api_client(ADMIN).get("/api/nothing-here").status_code == 404
-    assert api_client(ADMIN).get("/api/drafts/abc").status_code == 404
-    assert api_client(ADMIN).get("/api/drafts/" + "9" * 30).status_code == 404
+@pytest.mark.parametrize(
+    "path",
+    ["/api/nothing-here", "/api/drafts/abc", "/api/drafts/null,null", "/api/drafts/" + "9" * 30],
+)
+def test_unknown_api_path_is_a_json_404(api_client, db, path):
+    response = api_client(ADMIN).get(path)
+    assert response.status_code == 404
+    assert response.headers["Content-Type"].startswith("application/json")
+    assert list(response.json()) == ["detail"]
+
+
+def test_pages_outside_the_api_keep_the_html_404(admin_client):
+    response = admin_client.get("/customers/nothing-here/")
+    assert response.status_code == 404
+    assert response.headers["Content-Type"].startswith("text/html")
+
+
+def test_a_failing_api_endpoint_answers_json_500(rf):
+    from growthai.views import error_500
+
+    response = error_500(rf.get("/api/customers"))
+    assert response.status_code == 500
+    assert "logged" in json.loads(response.content)["detail"]
+    page = error_500(rf.get("/customers/"))
+    assert page.status_code == 500 and b"Something went wrong" in page.content
 
 
 # --- OpenAPI ---------------------------------------------------------------------------
@@ -413,6 +475,10 @@ def test_openapi_lists_every_endpoint(client, db):
         ("/api/campaigns/generate", "post"),
         ("/api/drafts/{draft_id}", "get"),
     }
+    # Endpoints with a JSON body document the 400 they give when it is not JSON.
+    for path in ("/api/predict/churn", "/api/recommend", "/api/campaigns/generate"):
+        assert "400" in schema["paths"][path]["post"]["responses"], path
+    assert "400" not in schema["paths"]["/api/customers"]["get"]["responses"]
     assert "BearerToken" in schema["components"]["securitySchemes"]
     assert "security" not in schema["paths"]["/api/health"]["get"]
     assert client.get("/api/docs").status_code == 200

@@ -1,0 +1,68 @@
+"""API requests carrying a NUL character are answered 422 before they reach an endpoint.
+
+PostgreSQL text cannot hold NUL (U+0000): a NUL in an id, a search or a JSON field that
+reached a query failed inside the database driver, a 500, instead of telling the client
+which field is wrong. The site's HTML forms refuse NUL themselves (Django's form fields do);
+the API's parameters and JSON bodies are checked here, in one place, for every endpoint."""
+
+import json
+from collections.abc import Callable, Iterator
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+
+NUL = "\x00"
+API_PREFIX = "/api/"
+
+
+def nul_locations(value: object, loc: list) -> Iterator[list]:
+    """The ``loc`` of every string in ``value`` (JSON-like) that holds a NUL character."""
+    if isinstance(value, str):
+        if NUL in value:
+            yield loc
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(key, str) and NUL in key:
+                yield [*loc, key]
+            else:
+                yield from nul_locations(item, [*loc, key])
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from nul_locations(item, [*loc, i])
+
+
+def _json_body(request: HttpRequest) -> object:
+    if request.content_type != "application/json" or not request.body:
+        return None
+    try:
+        return json.loads(request.body)
+    except ValueError:
+        return None  # not JSON: the endpoint answers its own 400
+
+
+def api_request_nul_locations(request: HttpRequest) -> list[list]:
+    locations = [["path"]] if NUL in request.path_info else []
+    for name, values in request.GET.lists():
+        if NUL in name or any(NUL in value for value in values):
+            locations.append(["query", name])
+    locations.extend(nul_locations(_json_body(request), ["body"]))
+    return locations
+
+
+class RejectNulInApiRequestsMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path_info.startswith(API_PREFIX):
+            locations = api_request_nul_locations(request)
+            if locations:
+                errors = [
+                    {
+                        "loc": loc,
+                        "msg": "Text may not contain NUL (\\u0000) characters.",
+                        "type": "string_nul",
+                    }
+                    for loc in locations
+                ]
+                return JsonResponse({"detail": errors}, status=422)
+        return self.get_response(request)
