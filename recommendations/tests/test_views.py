@@ -144,6 +144,16 @@ def test_content_list_search_and_kind(client_as, db):
     assert "<html" not in partial and "Trail running guide" in partial
 
 
+@pytest.mark.parametrize("name", ["customers:product_list", "customers:content_list"])
+def test_a_search_holding_a_nul_character_searches_without_it(client_as, db, name):
+    # PostgreSQL refuses NUL in text: the search used to fail there with a 500.
+    ProductFactory(name="Trail shoe", sku="RUN-1")
+    ContentItemFactory(title="Trail running guide", kind="article")
+    response = client_as(Role.MARKETER).get(reverse(name), {"q": "Tr\x00ail"})
+    assert response.status_code == 200
+    assert "Trail" in response.content.decode()
+
+
 def test_catalogue_views_change_nothing(client_as, built):
     from django.apps import apps
 
