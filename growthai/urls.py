@@ -30,6 +30,7 @@ urlpatterns = [
     path("api/", api.urls),
 ]
 
+handler400 = "growthai.views.error_400"
 handler403 = "growthai.views.error_403"
 handler404 = "growthai.views.error_404"
 handler500 = "growthai.views.error_500"

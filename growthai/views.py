@@ -1,6 +1,7 @@
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.views.defaults import bad_request
 
 from .health import health_status
 from .roles import Role, public, role_required, user_has_role
@@ -34,6 +35,12 @@ def _for_the_api(request: HttpRequest) -> bool:
     # A path under /api/ that no endpoint matches (an id that is not a number, a typo) or an
     # endpoint that failed: its client reads JSON, in the API's {"detail": ...} shape.
     return request.path_info.startswith("/api/")
+
+
+def error_400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if _for_the_api(request):
+        return JsonResponse({"detail": "Bad request."}, status=400)
+    return bad_request(request, exception)
 
 
 def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

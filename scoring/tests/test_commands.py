@@ -147,6 +147,7 @@ def test_train_if_no_active_model_trains_once(customers):
         ("train_churn", ["--max-configs", "-2"], "--max-configs must be at least 1"),
         ("train_churn", ["--time-budget", "0"], "--time-budget must be more than 0 seconds"),
         ("train_churn", ["--time-budget", "nan"], "--time-budget must be more than 0 seconds"),
+        ("train_churn", ["--time-budget", "inf"], "--time-budget must be more than 0 seconds"),
         ("score_churn", ["--chunk-size", "0"], "--chunk-size must be at least 1"),
         ("score_churn", ["--chunk-size", "-5"], "--chunk-size must be at least 1"),
     ],

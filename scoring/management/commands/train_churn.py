@@ -1,4 +1,5 @@
 import datetime as dt
+import math
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
@@ -40,7 +41,7 @@ class Command(BaseCommand):
                 raise CommandError("--max-configs must be at least 1.", returncode=2)
             run_options["max_configs"] = options["max_configs"]
         if options["time_budget"] is not None:
-            if not options["time_budget"] > 0:
+            if not (math.isfinite(options["time_budget"]) and options["time_budget"] > 0):
                 raise CommandError("--time-budget must be more than 0 seconds.", returncode=2)
             run_options["time_budget_seconds"] = options["time_budget"]
         if options["no_promote"]:
