@@ -4,6 +4,7 @@ from django.shortcuts import redirect, render
 from django.views.defaults import bad_request
 
 from .health import health_status
+from .middleware import API_PREFIX
 from .roles import Role, public, role_required, user_has_role
 
 
@@ -34,7 +35,7 @@ def error_403(request: HttpRequest, exception: Exception | None = None) -> HttpR
 def _for_the_api(request: HttpRequest) -> bool:
     # A path under /api/ that no endpoint matches (an id that is not a number, a typo) or an
     # endpoint that failed: its client reads JSON, in the API's {"detail": ...} shape.
-    return request.path_info.startswith("/api/")
+    return request.path_info.startswith(API_PREFIX)
 
 
 def error_400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
