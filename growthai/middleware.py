@@ -37,7 +37,9 @@ def _json_body(request: HttpRequest) -> object:
     # The endpoints read any other body as JSON, whatever its Content-Type says.
     if request.method in ("GET", "HEAD") or request.content_type in FORM_CONTENT_TYPES:
         return None
-    if not request.body:
+    # Valid JSON carries a NUL only as the escape \u0000, or as zero bytes when it is
+    # UTF-16 or UTF-32 encoded; any other body is left to the endpoint's single parse.
+    if b"\\u0000" not in request.body and b"\x00" not in request.body:
         return None
     try:
         return json.loads(request.body)

@@ -421,10 +421,15 @@ def test_nul_characters_are_422_naming_the_field(api_client, shop, method, url, 
     ]
 
 
-def test_nul_in_a_json_body_sent_as_another_content_type_is_422(api_client, shop):
-    # The endpoints parse any non-form body as JSON, so the check does too.
-    body = json.dumps({"customer_id": "K\x00"})
-    response = api_client(ADMIN).post("/api/recommend", data=body, content_type="text/plain")
+@pytest.mark.parametrize(
+    ("encoding", "content_type"),
+    [("utf-8", "text/plain"), ("utf-16", "application/json"), ("utf-32", "application/json")],
+)
+def test_nul_in_any_json_body_is_422(api_client, shop, encoding, content_type):
+    # The endpoints parse any non-form body as JSON, in any of the encodings json.loads
+    # detects, so the check does too.
+    body = json.dumps({"customer_id": "K\x00"}).encode(encoding)
+    response = api_client(ADMIN).post("/api/recommend", data=body, content_type=content_type)
     assert response.status_code == 422, response.content
     assert response.json()["detail"][0]["loc"] == ["body", "customer_id"]
 
