@@ -6,7 +6,19 @@ from customers.selectors import CHURN_LABELS, RISK_CLASSES, customer_sort_keys
 FILTER_FIELDS = ("q", "segment", "country", "plan", "risk", "churn")
 
 
-class CustomerFilterForm(forms.Form):
+class LenientFilterForm(forms.Form):
+    """A list page's GET parameters, where a bad value narrows nothing instead of failing
+    the page: it becomes a form error and is left out of ``valid_data``."""
+
+    @property
+    def valid_data(self) -> dict:
+        """The values that passed validation, empty ones dropped; safe after any input."""
+        if not hasattr(self, "cleaned_data"):
+            self.is_valid()
+        return {key: value for key, value in self.cleaned_data.items() if value not in (None, "")}
+
+
+class CustomerFilterForm(LenientFilterForm):
     """The customer list's GET parameters.
 
     The list always renders: an invalid value becomes a form error and is left out of
@@ -59,13 +71,6 @@ class CustomerFilterForm(forms.Form):
         return " ".join(self.cleaned_data["q"].split())
 
     @property
-    def valid_data(self) -> dict:
-        """The values that passed validation, empty ones dropped; safe after any input."""
-        if not hasattr(self, "cleaned_data"):
-            self.is_valid()
-        return {key: value for key, value in self.cleaned_data.items() if value not in (None, "")}
-
-    @property
     def has_filters(self) -> bool:
         return any(key in self.valid_data for key in FILTER_FIELDS)
 
@@ -81,3 +86,31 @@ class CustomerFilterForm(forms.Form):
             label = (field.label if field and field.label else name).capitalize()
             lines.append(f"{label}: {' '.join(errors)}")
         return lines
+
+
+class CatalogSearchField(forms.CharField):
+    """A catalogue search box that never rejects what was typed: NUL characters are dropped
+    (no stored text holds one, and PostgreSQL refuses them, so the search is unchanged) and
+    a pasted essay is cut to ``max_length`` rather than answered with an error."""
+
+    def __init__(self, *, max_length: int = 200, **kwargs):
+        self.cut_at = max_length
+        super().__init__(required=False, **kwargs)
+
+    def to_python(self, value) -> str:
+        text = super().to_python(value).replace("\x00", "")
+        return " ".join(text.split())[: self.cut_at]
+
+
+class CatalogFilterForm(LenientFilterForm):
+    """The GET parameters of a catalogue list (products or content): a search, one choice
+    filter named ``choice_name`` and the page. An unknown choice or page is left out of
+    ``valid_data`` (the list shows everything rather than nothing)."""
+
+    q = CatalogSearchField(label="Search")
+    page = forms.IntegerField(label="Page", required=False, min_value=1)
+
+    def __init__(self, *args, choice_name: str, choices: list[tuple[str, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.choice_name = choice_name
+        self.fields[choice_name] = forms.ChoiceField(required=False, choices=[("", ""), *choices])

@@ -8,13 +8,13 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 from django_htmx.http import push_url
 
+from customers.forms import CatalogFilterForm
 from customers.models import ContentItem, Product
 from growthai.roles import ALL_ROLES, role_required
 from recommendations import selectors, services
 
 ITEMS_PER_PAGE = 25
 SIMILAR_ITEMS = 6
-MAX_QUERY_LENGTH = 200
 
 
 def _wants_partial(request: HttpRequest) -> bool:
@@ -30,12 +30,14 @@ def _vary_on_htmx(response: HttpResponse) -> HttpResponse:
 def _list_page(
     request: HttpRequest,
     *,
+    form: CatalogFilterForm,
     queryset,
     template: str,
-    filters: dict[str, str],
     extra: dict,
 ) -> HttpResponse:
-    page = Paginator(queryset, ITEMS_PER_PAGE).get_page(request.GET.get("page"))
+    data = form.valid_data
+    filters = {"q": data.get("q", ""), form.choice_name: data.get(form.choice_name, "")}
+    page = Paginator(queryset, ITEMS_PER_PAGE).get_page(data.get("page"))
     params = QueryDict(mutable=True)
     for key, value in filters.items():
         if value:
@@ -53,25 +55,19 @@ def _list_page(
     return _vary_on_htmx(response)
 
 
-def _query(request: HttpRequest) -> str:
-    # No stored text holds a NUL character (PostgreSQL refuses them, and a search for one
-    # failed inside the driver), so dropping it changes no result.
-    return request.GET.get("q", "").replace("\x00", "").strip()[:MAX_QUERY_LENGTH]
-
-
 @role_required(*ALL_ROLES)
 @require_GET
 def product_list(request: HttpRequest) -> HttpResponse:
     categories = selectors.product_categories()
-    category = request.GET.get("category", "")
-    if category not in categories:
-        category = ""  # an unknown value is dropped rather than showing an empty list
-    query = _query(request)
+    form = CatalogFilterForm(
+        request.GET, choice_name="category", choices=[(c, c) for c in categories]
+    )
+    data = form.valid_data
     return _list_page(
         request,
-        queryset=selectors.product_list(query=query, category=category),
+        form=form,
+        queryset=selectors.product_list(query=data.get("q", ""), category=data.get("category", "")),
         template="customers/product_list.html",
-        filters={"q": query, "category": category},
         extra={"categories": categories},
     )
 
@@ -102,15 +98,13 @@ def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(*ALL_ROLES)
 @require_GET
 def content_list(request: HttpRequest) -> HttpResponse:
-    kind = request.GET.get("kind", "")
-    if kind not in ContentItem.Kind.values:
-        kind = ""
-    query = _query(request)
+    form = CatalogFilterForm(request.GET, choice_name="kind", choices=ContentItem.Kind.choices)
+    data = form.valid_data
     return _list_page(
         request,
-        queryset=selectors.content_list(query=query, kind=kind),
+        form=form,
+        queryset=selectors.content_list(query=data.get("q", ""), kind=data.get("kind", "")),
         template="customers/content_list.html",
-        filters={"q": query, "kind": kind},
         extra={"kinds": ContentItem.Kind.choices},
     )
 

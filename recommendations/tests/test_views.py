@@ -154,6 +154,35 @@ def test_a_search_holding_a_nul_character_searches_without_it(client_as, db, nam
     assert "Trail" in response.content.decode()
 
 
+def test_catalogue_search_is_tidied_not_rejected(client_as, db):
+    ProductFactory(name="Trail shoe", sku="RUN-1", category="Running")
+    ProductFactory(name="Kitchen mug", category="Kitchen")
+    client = client_as(Role.MARKETER)
+    url = reverse("customers:product_list")
+    spaced = client.get(url, {"q": "  trail   shoe "}, HTTP_HX_REQUEST="true")
+    assert "Trail shoe" in spaced.content.decode() and "Kitchen mug" not in spaced.content.decode()
+    # The address bar gets the tidied search; a bad page or category drops out of it.
+    assert spaced["HX-Push-Url"] == f"{url}?q=trail+shoe"
+    bad = client.get(url, {"q": "mug", "category": "Nope", "page": "0"}, HTTP_HX_REQUEST="true")
+    assert bad.status_code == 200 and bad["HX-Push-Url"] == f"{url}?q=mug"
+    assert "Kitchen mug" in bad.content.decode()
+    long = client.get(url, {"q": "trail" + "x" * 500})
+    assert long.status_code == 200 and "x" * 201 not in long.content.decode()
+
+
+def test_catalogue_filter_form_keeps_only_valid_values():
+    from customers.forms import CatalogFilterForm
+
+    form = CatalogFilterForm(
+        {"q": " a\x00b ", "kind": "podcast", "page": "-1"},
+        choice_name="kind",
+        choices=[("article", "Article"), ("podcast", "Podcast")],
+    )
+    assert form.valid_data == {"q": "ab", "kind": "podcast"}
+    unknown = CatalogFilterForm({"kind": "essay"}, choice_name="kind", choices=[("a", "A")])
+    assert unknown.valid_data == {} and "kind" in unknown.errors
+
+
 def test_catalogue_views_change_nothing(client_as, built):
     from django.apps import apps
 
