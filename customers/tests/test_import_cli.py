@@ -54,11 +54,12 @@ def test_customers_mapping_options(existing, tmp_path):
     assert Customer.objects.get(external_id="N2").name == "Bob"
 
 
-def test_unknown_kind_lists_the_valid_kinds(db, tmp_path):
+def test_unknown_kind_lists_the_valid_kinds_and_exits_2(db, tmp_path):
     with pytest.raises(
         CommandError, match=r"Unknown kind 'people'\. Valid kinds: telco, customers"
-    ):
+    ) as error:
         import_data("people", tmp_path / "x.csv")
+    assert error.value.returncode == 2
 
 
 def test_file_error_is_a_command_error_and_writes_nothing(existing, tmp_path):

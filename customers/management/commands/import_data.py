@@ -65,7 +65,9 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **opts: Any) -> None:
         kind = opts["kind"]
         if kind not in IMPORTERS:
-            raise CommandError(f"Unknown kind {kind!r}. Valid kinds: {', '.join(IMPORTERS)}.")
+            raise CommandError(
+                f"Unknown kind {kind!r}. Valid kinds: {', '.join(IMPORTERS)}.", returncode=2
+            )
         if opts["batch_size"] < 1:
             raise CommandError("--batch-size must be at least 1.", returncode=2)
         options = {name: opts[name] for name in CustomersImporter.option_names if opts.get(name)}
