@@ -10,8 +10,10 @@ benchmarks). The database is created and migrated when missing.
 - telco: the IBM Telco CSV through the product's import, feature and training code; 5-fold
   stratified CV (seed 42). In each outer fold the feature spec, the hyper-parameter search
   (its own inner 5-fold CV), early stopping and calibration see only the training part;
-  the test fold is scored once. Ours vs logistic regression (one-hot + scaling) vs default
-  XGBoost, in the same run. Target: ROC-AUC >= 0.850 and Brier no worse than the baseline.
+  the test fold is scored once. The search's wall-clock cap is lifted (every setting is
+  tried), so the figures do not depend on the machine's speed. Ours vs logistic
+  regression (one-hot + scaling) vs default XGBoost, in the same run. Target: ROC-AUC
+  >= 0.850 and Brier no worse than the baseline.
 - retail: UCI Online Retail through the import; cut-off = last invoice - 90 days, label =
   no purchase in the 90 days after it, features as of the cut-off, customers who bought
   before it. Ours vs LR on recency/frequency/monetary vs LR on all features.
@@ -25,8 +27,10 @@ of the speed part stays. Prints tables and writes benchmarks/results/churn.json.
 """
 
 import argparse
+import dataclasses
 import datetime as dt
 import json
+import math
 import os
 import platform
 import random
@@ -107,14 +111,19 @@ def compare_models(raw, y, *, extra=None, label: str) -> dict:
     fold_auc = {name: [] for name in names}
     chosen = []
     outer = StratifiedKFold(n_splits=OUTER_FOLDS, shuffle=True, random_state=SEED)
-    settings = search_settings()
+    # The search's wall-clock cap is lifted, so every setting is tried on any machine and
+    # the figures depend on the code and the data, not on how fast this machine is (with
+    # the product's cap, a slower machine tries fewer settings and picks differently).
+    settings = dataclasses.replace(search_settings(), time_budget_seconds=math.inf)
     started = time.perf_counter()
     for fold, (train, test) in enumerate(outer.split(np.zeros(len(y)), y), start=1):
         raw_train, raw_test = raw.iloc[train], raw.iloc[test]
         spec = spec_infer(raw_train)
         X_train, _ = spec_apply(spec, raw_train)
         X_test, _ = spec_apply(spec, raw_test)
+        fit_started = time.perf_counter()
         fitted = fit_churn_model(X_train, y[train], spec=spec, settings=settings)
+        fit_seconds = time.perf_counter() - fit_started
         margins = fitted.booster.inplace_predict(X_test, predict_type="margin")
         predictions[names[0]][test] = calibrator_apply(fitted.calibrator, margins)
         predictions[names[1]][test] = baseline_predict(
@@ -128,12 +137,14 @@ def compare_models(raw, y, *, extra=None, label: str) -> dict:
             predictions[name][test] = fit_predict(raw_train, y[train], raw_test)
         for name in names:
             fold_auc[name].append(binary_metrics(y[test], predictions[name][test])["roc_auc"])
-        best = max(fitted.search, key=lambda e: e["cv_roc_auc"])
+        picked = next(entry for entry in fitted.search if entry.get("chosen"))
         chosen.append(
             {
                 "fold": fold,
                 "configs_tried": len(fitted.search),
-                "best": best["params"],
+                "fit_seconds": round(fit_seconds, 1),
+                "chosen": picked["params"],
+                "chosen_cv_roc_auc": picked["cv_roc_auc"],
                 "rounds": fitted.params["n_rounds"],
                 "cv_repeats": fitted.params["cv_repeats"],
                 "calibration": fitted.calibrator["method"],
@@ -163,7 +174,7 @@ def compare_models(raw, y, *, extra=None, label: str) -> dict:
         "positives": int(y.sum()),
         "search": {
             "max_configs": settings.max_configs,
-            "time_budget_seconds": settings.time_budget_seconds,
+            "time_budget_seconds": None,  # lifted: every setting is tried
             "inner_folds": settings.folds,
         },
         "chosen_per_fold": chosen,

@@ -101,7 +101,7 @@ def search_settings(options: dict | None = None) -> SearchSettings:
         seed=int(_setting("CHURN_SEED", 42)),
         max_configs=int(options.get("max_configs") or _setting("CHURN_SEARCH_MAX_CONFIGS", 20)),
         time_budget_seconds=float(
-            options.get("time_budget_seconds") or _setting("CHURN_SEARCH_SECONDS", 60.0)
+            options.get("time_budget_seconds") or _setting("CHURN_SEARCH_SECONDS", 120.0)
         ),
         nthread=int(_setting("CHURN_NTHREAD", 1)),
         cv_repeats=int(_setting("CHURN_CV_REPEATS", 3)),

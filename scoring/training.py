@@ -62,7 +62,7 @@ class SearchSettings:
     folds: int = 5
     seed: int = 42
     max_configs: int = 20
-    time_budget_seconds: float = 60.0
+    time_budget_seconds: float = 120.0
     early_stopping_rounds: int = 50
     # Scoring cost (TreeSHAP drivers for every customer, every night) grows with the trees:
     # 100k customers x 1000 depth-2 trees took 20-28 s of TreeSHAP on two cores, over the

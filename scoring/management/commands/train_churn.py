@@ -16,8 +16,17 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--max-configs", type=int, help="hyper-parameter settings to try")
-        parser.add_argument("--time-budget", type=float, help="seconds for the search")
+        defaults = services.search_settings()
+        parser.add_argument(
+            "--max-configs",
+            type=int,
+            help=f"hyper-parameter settings to try (default {defaults.max_configs})",
+        )
+        parser.add_argument(
+            "--time-budget",
+            type=float,
+            help=f"seconds after which the search stops (default {defaults.time_budget_seconds:g})",
+        )
         parser.add_argument(
             "--as-of", help="build features from data before this date (YYYY-MM-DD)"
         )
