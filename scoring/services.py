@@ -95,17 +95,23 @@ def holdout_mask(external_ids: pd.Series) -> pd.Series:
 
 
 def search_settings(options: dict | None = None) -> SearchSettings:
+    """The search's settings: ``options`` (from the command line or the page) over the
+    CHURN_* settings over ``SearchSettings``' own defaults."""
     options = options or {}
+    defaults = SearchSettings()
     return SearchSettings(
-        folds=int(_setting("CHURN_CV_FOLDS", 5)),
-        seed=int(_setting("CHURN_SEED", 42)),
-        max_configs=int(options.get("max_configs") or _setting("CHURN_SEARCH_MAX_CONFIGS", 20)),
-        time_budget_seconds=float(
-            options.get("time_budget_seconds") or _setting("CHURN_SEARCH_SECONDS", 120.0)
+        folds=int(_setting("CHURN_CV_FOLDS", defaults.folds)),
+        seed=int(_setting("CHURN_SEED", defaults.seed)),
+        max_configs=int(
+            options.get("max_configs") or _setting("CHURN_SEARCH_MAX_CONFIGS", defaults.max_configs)
         ),
-        nthread=int(_setting("CHURN_NTHREAD", 1)),
-        cv_repeats=int(_setting("CHURN_CV_REPEATS", 3)),
-        repeat_max_rows=int(_setting("CHURN_CV_REPEAT_MAX_ROWS", 10_000)),
+        time_budget_seconds=float(
+            options.get("time_budget_seconds")
+            or _setting("CHURN_SEARCH_SECONDS", defaults.time_budget_seconds)
+        ),
+        nthread=int(_setting("CHURN_NTHREAD", defaults.nthread)),
+        cv_repeats=int(_setting("CHURN_CV_REPEATS", defaults.cv_repeats)),
+        repeat_max_rows=int(_setting("CHURN_CV_REPEAT_MAX_ROWS", defaults.repeat_max_rows)),
     )
 
 
