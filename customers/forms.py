@@ -114,3 +114,9 @@ class CatalogFilterForm(LenientFilterForm):
         super().__init__(*args, **kwargs)
         self.choice_name = choice_name
         self.fields[choice_name] = forms.ChoiceField(required=False, choices=[("", ""), *choices])
+
+    @property
+    def filters(self) -> dict[str, str]:
+        """The search and the choice, "" when absent or rejected: the list's filters."""
+        data = self.valid_data
+        return {"q": data.get("q", ""), self.choice_name: data.get(self.choice_name, "")}

@@ -35,9 +35,8 @@ def _list_page(
     template: str,
     extra: dict,
 ) -> HttpResponse:
-    data = form.valid_data
-    filters = {"q": data.get("q", ""), form.choice_name: data.get(form.choice_name, "")}
-    page = Paginator(queryset, ITEMS_PER_PAGE).get_page(data.get("page"))
+    filters = form.filters
+    page = Paginator(queryset, ITEMS_PER_PAGE).get_page(form.valid_data.get("page"))
     params = QueryDict(mutable=True)
     for key, value in filters.items():
         if value:
@@ -62,11 +61,11 @@ def product_list(request: HttpRequest) -> HttpResponse:
     form = CatalogFilterForm(
         request.GET, choice_name="category", choices=[(c, c) for c in categories]
     )
-    data = form.valid_data
+    filters = form.filters
     return _list_page(
         request,
         form=form,
-        queryset=selectors.product_list(query=data.get("q", ""), category=data.get("category", "")),
+        queryset=selectors.product_list(query=filters["q"], category=filters["category"]),
         template="customers/product_list.html",
         extra={"categories": categories},
     )
@@ -99,11 +98,11 @@ def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def content_list(request: HttpRequest) -> HttpResponse:
     form = CatalogFilterForm(request.GET, choice_name="kind", choices=ContentItem.Kind.choices)
-    data = form.valid_data
+    filters = form.filters
     return _list_page(
         request,
         form=form,
-        queryset=selectors.content_list(query=data.get("q", ""), kind=data.get("kind", "")),
+        queryset=selectors.content_list(query=filters["q"], kind=filters["kind"]),
         template="customers/content_list.html",
         extra={"kinds": ContentItem.Kind.choices},
     )

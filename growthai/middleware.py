@@ -21,7 +21,7 @@ def nul_locations(value: object, loc: list) -> Iterator[list]:
             yield loc
     elif isinstance(value, dict):
         for key, item in value.items():
-            if isinstance(key, str) and NUL in key:
+            if NUL in key:  # JSON object keys are always strings
                 yield [*loc, key]
             else:
                 yield from nul_locations(item, [*loc, key])
