@@ -70,6 +70,15 @@ FIELD_LABELS = {
     "country": "Country",
     "signup_age_days": "Days since signup",
 }
+# A blank behavioural value is not an unknown: it means no such event fell inside the
+# behaviour window. Drivers say so instead of "missing".
+BEHAVIOUR_BLANK_MEANS = {
+    "recency_days": "no activity",
+    "days_since_first_activity": "no activity",
+    "days_since_last_purchase": "no purchase",
+    "avg_order_value": "no purchase",
+    "email_click_rate": "no email opened",
+}
 BEHAVIOUR_LABELS = {
     "recency_days": "Days since last activity",
     "days_since_first_activity": "Days since first activity",
@@ -900,6 +909,19 @@ def spec_lookback(spec: dict) -> dt.timedelta | None:
     """The behaviour window a model was trained with (None: all history, older models)."""
     days = spec.get("lookback_days")
     return None if days is None else dt.timedelta(days=days)
+
+
+def spec_blank_texts(spec: dict) -> list[str]:
+    """Per column, how a driver shows a blank value: for behaviour, the missing event and
+    the window it was looked for in; otherwise "missing"."""
+    days = spec.get("lookback_days")
+    window = f" in the last {days} days" if days is not None else ""
+    return [
+        BEHAVIOUR_BLANK_MEANS[column["name"]] + window
+        if column.get("source") == "behaviour" and column["name"] in BEHAVIOUR_BLANK_MEANS
+        else "missing"
+        for column in spec["columns"]
+    ]
 
 
 def spec_feature_names(spec: dict) -> list[str]:

@@ -23,6 +23,7 @@ from django.db import connection
 
 from scoring.features import (
     ApplyReport,
+    spec_blank_texts,
     spec_encode,
     spec_feature_names,
     spec_feature_types,
@@ -115,6 +116,7 @@ class LoadedChurnModel:
         self._names = spec_feature_names(self.spec)
         self._types = spec_feature_types(self.spec)
         self._categories = [c.get("categories") for c in self.spec["columns"]]
+        self._blank_texts = spec_blank_texts(self.spec)
         self.lookback = spec_lookback(self.spec)
 
     def encode(self, raw: pd.DataFrame | dict) -> tuple[np.ndarray, ApplyReport]:
@@ -195,21 +197,14 @@ class LoadedChurnModel:
         return result
 
     def _display(self, j: int, value: float) -> str:
+        # The encoded matrix is float32, whose NaN is no Python float.
+        if np.isnan(value):
+            return self._blank_texts[j]
         categories = self._categories[j]
         if categories is not None:
-            return "missing" if np.isnan(value) else str(categories[int(value)])
-        return display_value(value)
-
-
-def display_value(value) -> str:
-    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
-        return "missing"
-    if isinstance(value, float | np.floating):
+            return str(categories[int(value)])
         number = float(value)
-        if number.is_integer():
-            return str(int(number))
-        return f"{number:.2f}"
-    return str(value)
+        return str(int(number)) if number.is_integer() else f"{number:.2f}"
 
 
 # --- The active model, once per process -------------------------------------------------

@@ -1,6 +1,7 @@
 import datetime as dt
 import re
 
+import numpy as np
 import pytest
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -57,6 +58,51 @@ def test_drivers_are_readable(scored):
     assert contributions == sorted(contributions, reverse=True)
     all_texts = {d["text"] for s in ChurnScore.objects.all() for d in s.drivers}
     assert any(t.startswith("Contract = Month-to-month raises risk") for t in all_texts)
+    assert not [t for t in all_texts if re.search(r"= nan\b", t)]
+
+
+@pytest.fixture
+def behaviour_model(db):
+    from scoring.tests.data import make_customers
+
+    make_customers(160, seed=5, interactions=True, signal=2.0)
+    churn_model_train()
+    return active_model()
+
+
+def test_a_blank_value_in_a_driver_says_what_it_means(behaviour_model):
+    """Blank behaviour means no such event in the model's window; other blanks are missing."""
+    model = behaviour_model
+    names = model._names
+    days = model.spec["lookback_days"]
+    recency, purchase = names.index("recency_days"), names.index("days_since_last_purchase")
+    categorical = next(i for i, c in enumerate(model.spec["columns"]) if c.get("categories"))
+    X = np.full((1, len(names)), np.nan, dtype="float32")
+    contributions = np.zeros((1, len(names) + 1), dtype="float32")
+    contributions[0, [recency, purchase, categorical]] = [0.9, -0.5, 0.3]
+
+    shown = {d["feature"]: d["text"] for d in model.drivers(X, contributions)[0]}
+
+    assert shown == {
+        "recency_days": f"Days since last activity = no activity in the last {days} days "
+        "raises risk",
+        "days_since_last_purchase": f"Days since last purchase = no purchase in the last {days} "
+        "days lowers risk",
+        names[categorical]: f"{model._labels[categorical]} = missing raises risk",
+    }
+
+
+def test_driver_numbers_are_shown_as_people_write_them(behaviour_model):
+    model = behaviour_model
+    numeric = [i for i, c in enumerate(model.spec["columns"]) if not c.get("categories")]
+    X = np.full((1, len(model._names)), 17.28, dtype="float32")
+    X[0, numeric[0]] = 3.0
+    contributions = np.zeros((1, len(model._names) + 1), dtype="float32")
+    contributions[0, numeric[:2]] = [0.2, 0.1]
+
+    values = [d["value"] for d in model.drivers(X, contributions)[0]]
+
+    assert values == ["3", "17.28"]
 
 
 def test_risk_classes_follow_the_settings(settings):
