@@ -1,5 +1,7 @@
-"""A Manager opens the executive dashboard and narrows it with a filter."""
+"""A Manager watches churn risk: the executive dashboard, narrowed with a filter, and the
+customer list ranked by risk."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -84,4 +86,34 @@ def test_manager_filters_the_dashboard_and_the_numbers_change(site, page, snap, 
     assert kpi(page, "At risk") == "1"
     assert site.marker(page) == marker, "changing the filter reloaded the page"
     assert f"segment={business.pk}" in page.url  # pushed, so the view can be shared
+    assert page.js_errors == []
+
+
+@pytest.mark.parametrize("width", [1280, 1920])
+def test_the_churn_columns_of_the_customer_list_are_in_view_without_scrolling(
+    site, page, snap, scored_customers, width
+):
+    """The table is wider than a laptop screen: the columns that give way are the ones a
+    Manager needs least (country, sign-up date), never the churn risk."""
+    manager = UserFactory(username=f"manager-{width}", role=Role.MANAGER)
+    site.sign_in(page, manager.username)
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(site(reverse("customers:list")) + "?sort=-churn_probability")
+    snap(f"customers-{width}")
+
+    wrap = page.locator(".table-wrap")
+    assert wrap.evaluate("e => e.scrollWidth - e.clientWidth") <= 0
+    headers = page.locator("table.customer-table thead th")
+    visible = [h.inner_text().strip().lower() for h in headers.all() if h.is_visible()]
+    assert visible[:4] == ["external id", "name", "churn risk▼", "label"]
+    risk_header = headers.filter(has_text=re.compile("churn risk", re.I))
+    box = risk_header.bounding_box()
+    assert box is not None and box["x"] + box["width"] <= width
+    first_row = page.locator("table.customer-table tbody tr").first
+    assert re.search(r"90%\s*High", first_row.inner_text())
+    hidden_on_laptops = {"country", "signed up"}
+    if width >= 1480:
+        assert hidden_on_laptops <= set(visible)
+    else:
+        assert not hidden_on_laptops & set(visible)
     assert page.js_errors == []
