@@ -247,6 +247,27 @@ def test_draft_page_shows_context_and_the_offline_label(client_as, pending_draft
     assert "Approve and review next" not in page  # nothing else is pending
 
 
+def test_draft_page_lists_recommended_products_and_content_under_their_own_headings(
+    client_as, pending_draft
+):
+    context = pending_draft.context | {
+        "recommendations": {
+            "products": [{"name": "Travel Bowl", "reason": "Bought with your leash"}],
+            "content": [{"name": "Walking guide", "reason": "Like the articles you read"}],
+        }
+    }
+    EmailDraft.objects.filter(pk=pending_draft.pk).update(context=context)
+    page = (
+        client_as(Role.MARKETER)
+        .get(reverse("campaigns:draft_detail", args=[pending_draft.pk]))
+        .content.decode()
+    )
+    items = page[page.index("Recommended items") :]
+    assert items.index("Products") < items.index("Travel Bowl") < items.index("Content")
+    assert items.index("Content") < items.index("Walking guide")
+    assert "Like the articles you read" in items
+
+
 def test_draft_text_is_always_escaped(client_as, pending_draft):
     EmailDraft.objects.filter(pk=pending_draft.pk).update(
         subject="<img src=x onerror=alert(1)>", body="Hello <script>alert(1)</script>"
