@@ -917,10 +917,8 @@ def spec_blank_texts(spec: dict) -> list[str]:
     days = spec.get("lookback_days")
     window = f" in the last {days} days" if days is not None else ""
     return [
-        BEHAVIOUR_BLANK_MEANS[column["name"]] + window
-        if column.get("source") == "behaviour" and column["name"] in BEHAVIOUR_BLANK_MEANS
-        else "missing"
-        for column in spec["columns"]
+        BEHAVIOUR_BLANK_MEANS[name] + window if name in BEHAVIOUR_BLANK_MEANS else "missing"
+        for name in spec_feature_names(spec)
     ]
 
 
