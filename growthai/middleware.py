@@ -9,6 +9,8 @@ import json
 from collections.abc import Callable, Iterator
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.urls import Resolver404, resolve
 
 NUL = "\x00"
 API_PREFIX = "/api/"
@@ -74,3 +76,48 @@ class RejectNulInApiRequestsMiddleware:
                 ]
                 return JsonResponse({"detail": errors}, status=422)
         return self.get_response(request)
+
+
+def action_parent_page(path: str) -> str | None:
+    """The page an action's address belongs to: the nearest shorter path that is a page
+    (``/campaigns/drafts/7/approve/`` -> ``/campaigns/drafts/7/``), or None."""
+    segments = [s for s in path.split("/") if s]
+    while len(segments) > 1:
+        segments.pop()
+        candidate = "/" + "/".join(segments) + "/"
+        try:
+            resolve(candidate)
+        except Resolver404:
+            continue
+        return candidate
+    return None
+
+
+class MethodNotAllowedPageMiddleware:
+    """A browser that opens an action's address gets a page saying what happened instead
+    of Django's empty 405.
+
+    Actions (approve, send, train, import...) take POSTs only. A browser still GETs one when
+    a user whose session ended pressed the button: the sign-in page sends them back to the
+    action's address, and they saw a blank page, not knowing whether anything was done."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            response.status_code == 405
+            and request.method == "GET"
+            and not request.path_info.startswith(API_PREFIX)
+            and not response.content
+        ):
+            page = render(
+                request,
+                "405.html",
+                {"back_url": action_parent_page(request.path_info)},
+                status=405,
+            )
+            page["Allow"] = response.get("Allow", "")
+            return page
+        return response

@@ -10,6 +10,7 @@ from django.urls import reverse
 from campaigns.models import Campaign, DraftEvent, EmailDraft
 from campaigns.services import draft_approve
 from campaigns.tests.conftest import make_score
+from conftest import PASSWORD
 from customers.tests.factories import CustomerFactory, SegmentFactory
 from growthai.roles import Role
 
@@ -426,3 +427,26 @@ def test_retention_panel_tag(marketer_user, scored_customer):
 def test_navigation_lists_campaigns_and_the_review_queue(client_as):
     page = client_as(Role.MARKETER).get(reverse("campaigns:campaign_list")).content.decode()
     assert f'href="{reverse("campaigns:review_queue")}"' in page
+
+
+def test_approving_after_the_session_ended_lands_on_a_page_that_says_nothing_was_done(
+    client, pending_draft, marketer_user
+):
+    approve = reverse("campaigns:draft_approve", args=[pending_draft.pk])
+    signed_out = client.post(approve)
+    assert signed_out.status_code == 302
+    login_url = signed_out["Location"]
+    assert login_url.startswith(reverse("login"))
+
+    # The sign-in page sends the browser back to the action's address, with a GET.
+    signed_in = client.post(
+        login_url, {"username": marketer_user.username, "password": PASSWORD}, follow=True
+    )
+    assert signed_in.redirect_chain[-1][0] == approve
+    assert signed_in.status_code == 405
+    assert signed_in["Allow"] == "POST"
+    page = signed_in.content.decode()
+    assert "Nothing was done" in page
+    assert f'href="{reverse("campaigns:draft_detail", args=[pending_draft.pk])}"' in page
+    pending_draft.refresh_from_db()
+    assert pending_draft.status == EmailDraft.Status.PENDING_REVIEW

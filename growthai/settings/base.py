@@ -53,6 +53,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "growthai.middleware.RejectNulInApiRequestsMiddleware",
+    "growthai.middleware.MethodNotAllowedPageMiddleware",
     # Last, as django-axes asks: it turns a lockout into a 429 answer.
     "axes.middleware.AxesMiddleware",
 ]

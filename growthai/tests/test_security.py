@@ -135,3 +135,33 @@ def test_not_found_and_forbidden_pages_are_friendly(client_as):
     forbidden = client.get("/fine/")
     assert forbidden.status_code == 403
     assert b"You can't open this page" in forbidden.content
+
+
+@pytest.mark.parametrize(
+    ("action", "args", "page"),
+    [
+        ("customers:import_create", [], "customers:import_list"),
+        ("scoring:model_train", [], "scoring:model_list"),
+        ("scoring:model_promote", [3], "scoring:model_detail"),
+        ("scoring:model_rollback", [], "scoring:model_list"),
+        ("campaigns:campaign_start", [4], "campaigns:campaign_detail"),
+        ("campaigns:review_bulk_approve", [], "campaigns:review_queue"),
+        ("campaigns:draft_send", [5], "campaigns:draft_detail"),
+        ("campaigns:customer_draft", [6], "campaigns:customer_retention"),
+    ],
+)
+def test_opening_an_action_address_says_nothing_was_done_and_links_to_its_page(
+    client_as, action, args, page
+):
+    response = client_as(Role.ADMIN).get(reverse(action, args=args))
+    assert response.status_code == 405
+    assert response["Allow"] == "POST"
+    body = response.content.decode()
+    assert "Nothing was done" in body
+    assert f'href="{reverse(page, args=args)}"' in body
+
+
+def test_the_api_keeps_its_own_method_not_allowed_answer(client_as):
+    response = client_as(Role.ADMIN).get("/api/predict/churn")
+    assert response.status_code == 405
+    assert b"Nothing was done" not in response.content
