@@ -12,7 +12,7 @@ from campaigns.offers import driver_themes
 from campaigns.prompts import PROMPT_VERSION
 from campaigns.providers.base import DraftText
 
-TEMPLATE_VERSION = f"template-1/{PROMPT_VERSION}"
+TEMPLATE_VERSION = f"template-2/{PROMPT_VERSION}"
 
 THEME_SENTENCES = {
     "contract": "A longer plan could lower what you pay each month, and we would like to "
@@ -68,7 +68,9 @@ class TemplateProvider:
         if products:
             paragraphs.append(f"Picked for you: {_join(products)}.")
         if content:
-            paragraphs.append(f"You might also enjoy reading {_join(content)}.")
+            # Quoted: content is read, watched or listened to, and titles carry colons.
+            quoted = [f"\u201c{title}\u201d" for title in content]
+            paragraphs.append(f"You might also like {_join(quoted)}.")
 
         paragraphs.append(
             "If there is anything we can do better, simply reply to this email; a real person "

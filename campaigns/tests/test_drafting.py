@@ -267,3 +267,22 @@ def test_offer_ignores_drivers_that_lower_risk():
         profile={},
     )
     assert offer["kind"] == "discount"
+
+
+def test_template_provider_names_recommended_content_as_quoted_titles(pending_draft):
+    context = dict(pending_draft.context)
+    context["recommendations"] = {
+        "products": [{"name": "Trail Shoe", "reason": ""}],
+        "content": [
+            {"name": "Podcast: recovering from hard workouts", "reason": ""},
+            {"name": "Watch: a guide to smart homes", "reason": ""},
+        ],
+    }
+    body = TemplateProvider().write(context).body
+
+    assert "Picked for you: Trail Shoe." in body
+    assert (
+        "You might also like \u201cPodcast: recovering from hard workouts\u201d and "
+        "\u201cWatch: a guide to smart homes\u201d." in body
+    )
+    assert "reading" not in body  # a podcast is not read
