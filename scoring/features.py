@@ -79,6 +79,10 @@ BEHAVIOUR_BLANK_MEANS = {
     "avg_order_value": "no purchase",
     "email_click_rate": "no email opened",
 }
+# Ages in days, kept to the fraction of a day; drivers show them in whole days ("= 91").
+DAY_COUNT_FEATURES = frozenset(
+    {"recency_days", "days_since_first_activity", "days_since_last_purchase", "signup_age_days"}
+)
 BEHAVIOUR_LABELS = {
     "recency_days": "Days since last activity",
     "days_since_first_activity": "Days since first activity",

@@ -22,6 +22,7 @@ from django.conf import settings
 from django.db import connection
 
 from scoring.features import (
+    DAY_COUNT_FEATURES,
     ApplyReport,
     spec_blank_texts,
     spec_encode,
@@ -117,6 +118,7 @@ class LoadedChurnModel:
         self._types = spec_feature_types(self.spec)
         self._categories = [c.get("categories") for c in self.spec["columns"]]
         self._blank_texts = spec_blank_texts(self.spec)
+        self._whole_days = [name in DAY_COUNT_FEATURES for name in self._names]
         self.lookback = spec_lookback(self.spec)
 
     def encode(self, raw: pd.DataFrame | dict) -> tuple[np.ndarray, ApplyReport]:
@@ -204,6 +206,8 @@ class LoadedChurnModel:
         if categories is not None:
             return str(categories[int(value)])
         number = float(value)
+        if self._whole_days[j]:
+            return str(round(number))
         return str(int(number)) if number.is_integer() else f"{number:.2f}"
 
 

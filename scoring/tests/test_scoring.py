@@ -105,6 +105,23 @@ def test_driver_numbers_are_shown_as_people_write_them(behaviour_model):
     assert values == ["3", "17.28"]
 
 
+def test_ages_in_days_are_shown_in_whole_days(behaviour_model):
+    model = behaviour_model
+    names = model._names
+    recency, first = names.index("recency_days"), names.index("days_since_first_activity")
+    X = np.zeros((1, len(names)), dtype="float32")
+    X[0, [recency, first]] = [90.56, 3.2]
+    contributions = np.zeros((1, len(names) + 1), dtype="float32")
+    contributions[0, [recency, first]] = [0.3, -0.1]
+
+    texts = [d["text"] for d in model.drivers(X, contributions)[0]]
+
+    assert texts == [
+        "Days since last activity = 91 raises risk",
+        "Days since first activity = 3 lowers risk",
+    ]
+
+
 def test_risk_classes_follow_the_settings(settings):
     settings.CHURN_RISK_MEDIUM, settings.CHURN_RISK_HIGH = 0.2, 0.5
     assert [risk_class(p) for p in (0.1, 0.2, 0.49, 0.5)] == ["low", "medium", "medium", "high"]
