@@ -14,6 +14,7 @@ admin.site.site_title = "GrowthAI admin"
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("no-role/", views.no_role, name="no_role"),
     path(
         "accounts/login/",

@@ -1,6 +1,7 @@
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.views.defaults import bad_request
 
 from .health import health_status
@@ -20,6 +21,12 @@ def no_role(request: HttpRequest) -> HttpResponse:
     if user_has_role(request.user, *Role):
         return redirect("home")
     return render(request, "no_role.html", status=403)
+
+
+@public
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico on every page, the admin site's and the API docs' too."""
+    return redirect(static("favicon.svg"), permanent=True)
 
 
 @public

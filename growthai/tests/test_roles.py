@@ -54,7 +54,7 @@ MATRIX = [
     ("campaigns:customer_retention", "customer", "get", EVERYONE),
     ("campaigns:customer_draft", "customer", "post", {MARKETER, ADMIN}),
 ]
-PUBLIC_URLS = {"healthz", "login", "logout", "no_role"}
+PUBLIC_URLS = {"favicon", "healthz", "login", "logout", "no_role"}
 
 
 @pytest.fixture
