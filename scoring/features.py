@@ -919,7 +919,7 @@ def spec_blank_texts(spec: dict) -> list[str]:
     """Per column, how a driver shows a blank value: for behaviour, the missing event and
     the window it was looked for in; otherwise "missing"."""
     days = spec.get("lookback_days")
-    window = f" in the last {days} days" if days is not None else ""
+    window = f" in the last {days:g} days" if days is not None else ""
     return [
         BEHAVIOUR_BLANK_MEANS[name] + window if name in BEHAVIOUR_BLANK_MEANS else "missing"
         for name in spec_feature_names(spec)

@@ -75,6 +75,8 @@ def test_a_blank_value_in_a_driver_says_what_it_means(behaviour_model):
     model = behaviour_model
     names = model._names
     days = model.spec["lookback_days"]
+    assert days == int(days)  # stored as a float of whole days, shown without ".0"
+    days = int(days)
     recency, purchase = names.index("recency_days"), names.index("days_since_last_purchase")
     categorical = next(i for i, c in enumerate(model.spec["columns"]) if c.get("categories"))
     X = np.full((1, len(names)), np.nan, dtype="float32")
