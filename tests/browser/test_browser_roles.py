@@ -66,6 +66,9 @@ def test_each_role_signs_in_and_sees_only_its_navigation(site, page, snap, users
         nav = set(labels) - {"Admin site"}
         assert nav == expected_nav(role), (role, labels)
         assert ("Admin site" in labels) == (role is Role.ADMIN)
+        # One row at 1280 px (the page's viewport), even with the Admin's nine entries.
+        tops = {round(link.bounding_box()["y"]) for link in page.locator("nav.mainnav a").all()}
+        assert len(tops) == 1, (role, "the navigation wraps")
         if role is Role.MARKETER:
             assert "Churn models" not in nav and "Imports" not in nav
             assert {"Campaigns", "Review queue"} <= nav
