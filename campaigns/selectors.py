@@ -10,6 +10,7 @@ from campaigns import integrations
 from campaigns.context import customer_profile
 from campaigns.models import Campaign, DraftEvent, EmailDraft
 from customers.models import Customer
+from customers.selectors import current_customers_q
 
 Status = EmailDraft.Status
 
@@ -23,22 +24,19 @@ def campaign_recipients(
     max_recipients: int | None = None,
 ) -> QuerySet[Customer]:
     """Customers a campaign (or the given target) reaches, riskiest first, annotated with
-    ``churn_probability`` and ``churn_risk``. Opted-out customers and customers without an
-    address are never among them."""
+    ``churn_probability`` and ``churn_risk``. Opted-out customers, customers without an
+    address and customers who have already churned are never among them."""
     if campaign is not None:
         segment_ids = list(campaign.segments.values_list("pk", flat=True))
         risk_class = campaign.risk_class
         min_probability = campaign.min_probability
         max_recipients = campaign.max_recipients
-    queryset = Customer.objects.filter(email_opt_out=False).exclude(email="")
-    segment_ids = list(segment_ids or [])
-    if segment_ids:
-        queryset = queryset.filter(segment_id__in=segment_ids)
-    queryset = integrations.with_churn_risk(queryset)
-    if risk_class:
-        queryset = queryset.filter(churn_risk=risk_class)
-    if min_probability is not None:
-        queryset = queryset.filter(churn_probability__gte=min_probability)
+    queryset = _targeted(
+        Customer.objects.filter(current_customers_q(), email_opt_out=False).exclude(email=""),
+        segment_ids=segment_ids,
+        risk_class=risk_class,
+        min_probability=min_probability,
+    )
     queryset = queryset.order_by(F("churn_probability").desc(nulls_last=True), "pk")
     if max_recipients:
         pks = list(queryset.values_list("pk", flat=True)[:max_recipients])
@@ -53,27 +51,47 @@ def recipient_summary(
     min_probability: float | None = None,
     max_recipients: int | None = None,
 ) -> dict:
-    """How many customers a target reaches, and how many it leaves out for opting out."""
+    """How many customers a target reaches, how many it leaves out for opting out (or
+    having no address), and how many because they have already churned."""
     segment_ids = list(segment_ids or [])
-    matching = campaign_recipients(
-        segment_ids=segment_ids, risk_class=risk_class, min_probability=min_probability
-    )
+    target = {
+        "segment_ids": segment_ids,
+        "risk_class": risk_class,
+        "min_probability": min_probability,
+    }
+    matching = campaign_recipients(**target)
     count = matching.count()
-    excluded = Customer.objects.filter(Q(email_opt_out=True) | Q(email=""))
-    if segment_ids:
-        excluded = excluded.filter(segment_id__in=segment_ids)
-    excluded = integrations.with_churn_risk(excluded)
-    if risk_class:
-        excluded = excluded.filter(churn_risk=risk_class)
-    if min_probability is not None:
-        excluded = excluded.filter(churn_probability__gte=min_probability)
+    current = current_customers_q()
+    excluded = _targeted(
+        Customer.objects.filter(current & (Q(email_opt_out=True) | Q(email=""))), **target
+    )
+    churned = _targeted(Customer.objects.exclude(current), **target)
     return {
         "matching": count,
         "recipients": min(count, max_recipients) if max_recipients else count,
         "capped": bool(max_recipients and count > max_recipients),
         "excluded": excluded.count(),
+        "churned": churned.count(),
         "sample": list(matching[:10]),
     }
+
+
+def _targeted(
+    queryset: QuerySet[Customer],
+    *,
+    segment_ids: Iterable[int] | None,
+    risk_class: str,
+    min_probability: float | None,
+) -> QuerySet[Customer]:
+    segment_ids = list(segment_ids or [])
+    if segment_ids:
+        queryset = queryset.filter(segment_id__in=segment_ids)
+    queryset = integrations.with_churn_risk(queryset)
+    if risk_class:
+        queryset = queryset.filter(churn_risk=risk_class)
+    if min_probability is not None:
+        queryset = queryset.filter(churn_probability__gte=min_probability)
+    return queryset
 
 
 def campaign_list(*, kind: str = Campaign.Kind.TARGETED) -> QuerySet[Campaign]:

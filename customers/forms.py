@@ -1,6 +1,11 @@
 from django import forms
 
-from customers.selectors import CHURN_LABELS, RISK_CLASSES, customer_sort_keys
+from customers.selectors import (
+    CHURN_LABELS,
+    CURRENT_CUSTOMERS,
+    RISK_CLASSES,
+    customer_sort_keys,
+)
 
 # The parameters that narrow the list (as opposed to ordering or paging it).
 FILTER_FIELDS = ("q", "segment", "country", "plan", "risk", "churn")
@@ -51,7 +56,11 @@ class CustomerFilterForm(LenientFilterForm):
     churn = forms.ChoiceField(
         label="Churn label",
         required=False,
-        choices=[("", "Any label"), *((key, key.capitalize()) for key in CHURN_LABELS)],
+        choices=[
+            ("", "Any label"),
+            (CURRENT_CUSTOMERS, "Not churned"),
+            *((key, key.capitalize()) for key in CHURN_LABELS),
+        ],
     )
     sort = forms.ChoiceField(
         label="Sort",

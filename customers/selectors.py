@@ -38,6 +38,14 @@ CHURN_LABELS: dict[str, bool | None] = {
     "retained": False,
     "unknown": None,
 }
+# Retained or not known yet: the customers there is still time to keep, and the only ones
+# the dashboard's risk figures and retention campaigns count.
+CURRENT_CUSTOMERS = "current"
+
+
+def current_customers_q(prefix: str = "") -> Q:
+    """Customers not known to have churned (``churned`` False or blank)."""
+    return ~Q(**{f"{prefix}churned": True})
 
 
 def customer_sort_keys() -> list[str]:
@@ -156,7 +164,8 @@ def customer_list(
     """Customers matching ``filters``, segment joined in, with their latest churn risk.
 
     ``filters`` keys, all optional: ``q`` (search), ``segment`` (pk), ``country``, ``plan``,
-    ``risk`` (one of ``RISK_CLASSES``), ``churn`` (a key of ``CHURN_LABELS``) and ``sort``
+    ``risk`` (one of ``RISK_CLASSES``), ``churn`` (a key of ``CHURN_LABELS`` or
+    ``CURRENT_CUSTOMERS``) and ``sort``
     (one of ``customer_sort_keys()``). Empty values are ignored, so a form's
     ``cleaned_data`` can be passed as it is. ``columns``, when given, are the only fields
     loaded (a page that shows a few columns need not parse every row's JSON attributes).
@@ -185,7 +194,9 @@ def customer_list(
         queryset = queryset.filter(churn_risk__isnull=True)
     elif risk in RISK_CLASSES:
         queryset = queryset.filter(churn_risk=risk)
-    if (churn := filters.get("churn")) in CHURN_LABELS:
+    if (churn := filters.get("churn")) == CURRENT_CUSTOMERS:
+        queryset = queryset.filter(current_customers_q())
+    elif churn in CHURN_LABELS:
         label = CHURN_LABELS[churn]
         queryset = queryset.filter(Q(churned__isnull=True) if label is None else Q(churned=label))
 

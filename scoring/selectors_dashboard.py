@@ -3,10 +3,13 @@
 The heart is one grouped query over every (filtered) customer joined to their latest churn
 score (``LatestChurnScore``, one row per scored customer). Python folds its few dozen
 rows (segment x risk class x probability decile) into the KPIs, the histogram, the risk
-counts and the segment table. On PostgreSQL the result is cached for
-``DASHBOARD_CACHE_SECONDS`` (300) under a stamp of the data (newest score, newest customer,
-latest draft change, latest promotion), so a new scoring run or draft shows at once while
-repeated views cost one cheap query; edits of existing customers show within the TTL.
+counts and the segment table. Every figure counts current customers only: one known to
+have churned scores high (the model learnt churn from such customers) but is no longer a
+risk, and their spend is no longer at risk; they are only counted, as ``kpis["churned"]``.
+On PostgreSQL the result is cached for ``DASHBOARD_CACHE_SECONDS`` (300) under a stamp of
+the data (newest score, newest customer, latest draft change, latest promotion), so a new
+scoring run or draft shows at once while repeated views cost one cheap query; edits of
+existing customers (a churn label set, say) show within the TTL.
 """
 
 from __future__ import annotations
@@ -88,12 +91,13 @@ def _grouped_rows(filters: dict) -> list[tuple]:
     where, params = _where(filters)
     sql = f"""
         SELECT c.segment_id, l.risk_class, {_bucket_sql()} AS bucket,
+               CASE WHEN c.churned THEN 1 ELSE 0 END AS gone,
                COUNT(*), COUNT(l.probability), SUM(l.probability),
                SUM(c.monthly_spend * l.probability)
         FROM {_q(Customer._meta.db_table)} c
         LEFT JOIN {_q(LatestChurnScore._meta.db_table)} l ON l.customer_id = c.id
         WHERE {where}
-        GROUP BY 1, 2, 3
+        GROUP BY 1, 2, 3, 4
     """
     return _fetch(sql, params)
 
@@ -106,7 +110,7 @@ def _top_at_risk(filters: dict) -> list[dict]:
         FROM {_q(LatestChurnScore._meta.db_table)} l
         JOIN {_q(Customer._meta.db_table)} c ON c.id = l.customer_id
         LEFT JOIN {_q(Segment._meta.db_table)} s ON s.id = c.segment_id
-        WHERE {where}
+        WHERE {where} AND (c.churned IS NULL OR NOT c.churned)
         ORDER BY l.probability DESC, c.id
         LIMIT {TOP_LIMIT}
     """
@@ -142,6 +146,7 @@ def _customer_q(filters: dict, prefix: str = "customer__") -> Q:
 def _trend(filters: dict) -> list[dict]:
     rows = (
         ChurnScore.objects.filter(_customer_q(filters))
+        .exclude(customer__churned=True)
         .annotate(day=TruncDate("scored_at"))
         .values("day")
         .annotate(mean=Avg("probability"), scores=Count("id"))
@@ -188,9 +193,12 @@ def _fold(rows: list[tuple], segment_names: dict[int, str]) -> dict:
     histogram = [0] * BUCKETS
     risk_counts = dict.fromkeys(RISKS, 0)
     segments: dict = {}
-    customers = scored = 0
+    customers = scored = churned = 0
     prob_sum = revenue = 0.0
-    for segment_id, risk, bucket, count, n_scored, p_sum, r_sum in rows:
+    for segment_id, risk, bucket, gone, count, n_scored, p_sum, r_sum in rows:
+        if gone:
+            churned += count
+            continue
         customers += count
         seg = segments.setdefault(
             segment_id,
@@ -232,6 +240,7 @@ def _fold(rows: list[tuple], segment_names: dict[int, str]) -> dict:
         "kpis": {
             "customers": customers,
             "scored": scored,
+            "churned": churned,
             "at_risk": risk_counts["high"],
             "at_risk_share": risk_counts["high"] / scored if scored else None,
             "revenue_at_risk": round(revenue, 2),

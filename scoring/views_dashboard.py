@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django_htmx.http import push_url
 
-from customers.selectors import customer_filter_options
+from customers.selectors import CURRENT_CUSTOMERS, customer_filter_options
 from growthai.roles import Role, role_required
 from scoring.forms_dashboard import DashboardFilterForm
 from scoring.selectors_dashboard import dashboard_data
@@ -27,8 +27,11 @@ def _params(filters: dict, **extra) -> QueryDict:
 
 
 def _drill(base: str, filters: dict, **extra) -> str:
+    """A link to the customer list behind a figure: the dashboard counts current customers
+    only, so the list it opens leaves out those who have churned."""
     params = _params(filters, **extra)
-    return f"{base}?{params.urlencode()}" if params else base
+    params["churn"] = CURRENT_CUSTOMERS
+    return f"{base}?{params.urlencode()}"
 
 
 def _selects(form: DashboardFilterForm) -> list[dict]:

@@ -147,10 +147,11 @@ def test_campaign_targets_segment_and_risk_riskiest_first(marketer_user):
     opted_out = CustomerFactory(segment=consumer, email_opt_out=True)
     no_email = CustomerFactory(segment=consumer, email="")
     other_segment = CustomerFactory(segment=business)
+    already_gone = CustomerFactory(segment=consumer, churned=True)
     make_score(high, probability=0.7)
     make_score(higher, probability=0.9)
     make_score(low, probability=0.1, risk="low")
-    for customer in (opted_out, no_email, other_segment):
+    for customer in (opted_out, no_email, other_segment, already_gone):
         make_score(customer, probability=0.95)
 
     campaign = campaign_create(

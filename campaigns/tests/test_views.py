@@ -50,10 +50,13 @@ def test_create_form_shows_the_recipient_count(client_as):
     for _ in range(3):
         CustomerFactory()
     CustomerFactory(email_opt_out=True)
+    CustomerFactory(churned=True)
+    CustomerFactory(churned=None)  # not known yet: still a customer
     page = client_as(Role.MARKETER).get(reverse("campaigns:campaign_create")).content.decode()
     assert 'id="recipient-count"' in page
-    assert "<strong>3</strong> recipients" in page
+    assert "<strong>4</strong> recipients" in page
     assert "1 more match but opted out" in page
+    assert "1 matching customer has already churned and is left out." in page
     assert "Offline template draft — no AI" in page  # no key configured
 
 

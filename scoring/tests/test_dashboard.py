@@ -39,7 +39,8 @@ def _score(customer, model, probability, when):
 
 @pytest.fixture
 def world(db, admin_user):
-    """Five customers; four scored (one twice: only its latest score counts), one not.
+    """Five current customers; four scored (one twice: only its latest score counts), one
+    not; and one who has churned (gone), scored highest on both days, whom no figure counts.
 
     Latest probabilities: c1 0.9 (high), c2 0.5 (medium), c3 0.75 (high), c5 0.1 (low).
     """
@@ -65,7 +66,16 @@ def world(db, admin_user):
             segment=business, country="France", plan="Monthly", monthly_spend=Decimal("10")
         ),
         "c5": CustomerFactory(segment=None, country="UK", plan="Monthly", monthly_spend=20),
+        "gone": CustomerFactory(
+            segment=consumer,
+            country="UK",
+            plan="Monthly",
+            monthly_spend=Decimal("300"),
+            churned=True,
+        ),
     }
+    _score(c["gone"], model, 0.95, DAY1)
+    _score(c["gone"], model, 0.99, DAY2)
     _score(c["c1"], model, 0.2, DAY1)
     _score(c["c1"], model, 0.9, DAY2)
     _score(c["c2"], model, 0.5, DAY2)
@@ -93,6 +103,7 @@ def test_kpis_are_exact(world):
     data = _data(world)
     assert data["kpis"]["customers"] == 5
     assert data["kpis"]["scored"] == 4
+    assert data["kpis"]["churned"] == 1
     assert data["kpis"]["at_risk"] == 2
     assert data["kpis"]["at_risk_share"] == pytest.approx(0.5)
     # 100 x 0.9 + 50 x 0.5 + 200 x 0.75 + 20 x 0.1
@@ -201,15 +212,37 @@ def test_drill_down_links_carry_the_filters(client_as, world):
     pk = world["business"].pk
     page = client_as(Role.MANAGER).get(URL, {"country": "France", "plan": "Monthly"})
     html = page.content.decode()
-    assert f"/customers/?segment={pk}&amp;country=France&amp;plan=Monthly" in html
-    assert f"/customers/?segment={pk}&amp;country=France&amp;plan=Monthly&amp;risk=high" in html
-    assert "/customers/?country=France&amp;plan=Monthly&amp;risk=high" in html
+    assert (
+        f'"/customers/?segment={pk}&amp;country=France&amp;plan=Monthly&amp;churn=current"' in html
+    )
+    assert (
+        f'"/customers/?segment={pk}&amp;country=France&amp;plan=Monthly&amp;risk=high'
+        '&amp;churn=current"' in html
+    )
+    assert '"/customers/?country=France&amp;plan=Monthly&amp;risk=high&amp;churn=current"' in html
     # and the customer list understands them
     listing = client_as(Role.MANAGER).get(
-        "/customers/", {"segment": pk, "country": "France", "plan": "Monthly", "risk": "high"}
+        "/customers/",
+        {"segment": pk, "country": "France", "plan": "Monthly", "risk": "high", "churn": "current"},
     )
     assert world["customers"]["c3"].external_id in listing.content.decode()
     assert world["customers"]["c4"].external_id not in listing.content.decode()
+
+
+def test_a_risk_bar_lists_the_customers_it_counts_and_not_those_who_churned(client_as, world):
+    client = client_as(Role.MANAGER)
+    page = client.get(URL).content.decode()
+    assert "1 who churned not counted" in page
+    gone = world["customers"]["gone"].external_id
+    assert gone not in page  # not among the top customers at risk either
+
+    high = next(r for r in _data(world)["risk_counts"] if r["risk"] == "high")
+    assert high["count"] == 2
+    listing = client.get("/customers/", {"risk": "high", "churn": "current"}).content.decode()
+    shown = {c.external_id for c in world["customers"].values() if c.external_id in listing}
+    assert shown == {world["customers"]["c1"].external_id, world["customers"]["c3"].external_id}
+    # Without the label filter the list still has everyone, the churned customer too.
+    assert gone in client.get("/customers/", {"risk": "high"}).content.decode()
 
 
 def _csv_rows(response):
