@@ -61,11 +61,11 @@ def recipient_summary(
     }
     matching = campaign_recipients(**target)
     count = matching.count()
-    current = current_customers_q()
     excluded = _targeted(
-        Customer.objects.filter(current & (Q(email_opt_out=True) | Q(email=""))), **target
+        Customer.objects.filter(current_customers_q() & (Q(email_opt_out=True) | Q(email=""))),
+        **target,
     )
-    churned = _targeted(Customer.objects.exclude(current), **target)
+    churned = _targeted(Customer.objects.filter(churned=True), **target)
     return {
         "matching": count,
         "recipients": min(count, max_recipients) if max_recipients else count,
