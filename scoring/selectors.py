@@ -54,13 +54,18 @@ def score_history(*, customer: Customer, limit: int = HISTORY_LIMIT) -> list[Chu
     return scores[::-1]
 
 
-def sparkline_points(scores: list[ChurnScore], *, width: int = 160, height: int = 36) -> str:
-    """SVG polyline points for a probability history (y: 0 at the bottom, 1 at the top)."""
+def sparkline_points(
+    scores: list[ChurnScore], *, width: int = 160, height: int = 36, margin: int = 3
+) -> str:
+    """SVG polyline points for a probability history (y: 0 at the bottom, 1 at the top),
+    ``margin`` inside the box: a line at 0 % or 100 % drawn on the edge was cut in half by
+    it, and a high-risk customer's steady history looked like an empty box."""
     if len(scores) < 2:
         return ""
-    step = width / (len(scores) - 1)
+    step = (width - 2 * margin) / (len(scores) - 1)
+    span = height - 2 * margin
     return " ".join(
-        f"{i * step:.1f},{height - score.probability * height:.1f}"
+        f"{margin + i * step:.1f},{margin + (1 - score.probability) * span:.1f}"
         for i, score in enumerate(scores)
     )
 

@@ -213,6 +213,17 @@ def test_selectors_for_the_customer_pages(scored, trained_model):
     assert all(c.churn_probability >= 0.6 for c in high)
 
 
+def test_the_sparkline_keeps_even_a_certain_churner_inside_its_box():
+    history = [ChurnScore(probability=p) for p in (1.0, 0.98, 0.0)]
+
+    points = [
+        tuple(map(float, pt.split(","))) for pt in selectors.sparkline_points(history).split()
+    ]
+
+    assert points == [(3.0, 3.0), (80.0, 3.6), (157.0, 33.0)]
+    assert selectors.sparkline_points(history[:1]) == ""
+
+
 def test_customer_panel_renders_probability_badge_drivers_and_history(scored):
     customer = Customer.objects.order_by("pk").first()
     customer_score(customer=customer, save=True)
