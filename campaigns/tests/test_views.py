@@ -425,6 +425,15 @@ def test_retention_panel_tag(marketer_user, scored_customer):
     )
     assert "Draft a retention email" in html
     assert reverse("campaigns:customer_retention", args=[scored_customer.pk]) in html
+    assert "already churned" not in html
+
+    scored_customer.churned = True
+    scored_customer.save(update_fields=["churned"])
+    html = Template("{% load campaigns %}{% retention_panel customer %}").render(
+        Context({"request": request, "customer": scored_customer, "csrf_token": "t"})
+    )
+    assert "Draft a retention email" in html
+    assert "already churned, so campaigns leave them out" in html
 
 
 def test_navigation_lists_campaigns_and_the_review_queue(client_as):
