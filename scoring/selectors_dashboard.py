@@ -27,6 +27,7 @@ from django.db.models.functions import TruncDate
 
 from campaigns.models import EmailDraft
 from customers.models import Customer, Segment
+from customers.selectors import current_customers_q
 from scoring.models import ChurnModel, ChurnScore, LatestChurnScore
 from scoring.selectors import churn_model_active
 
@@ -145,8 +146,7 @@ def _customer_q(filters: dict, prefix: str = "customer__") -> Q:
 
 def _trend(filters: dict) -> list[dict]:
     rows = (
-        ChurnScore.objects.filter(_customer_q(filters))
-        .exclude(customer__churned=True)
+        ChurnScore.objects.filter(_customer_q(filters), current_customers_q("customer__"))
         .annotate(day=TruncDate("scored_at"))
         .values("day")
         .annotate(mean=Avg("probability"), scores=Count("id"))
