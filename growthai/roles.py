@@ -98,8 +98,12 @@ def navigation(request: HttpRequest) -> dict:
         matches = [item for item in items if request.path.startswith(item["url"])]
         if matches:
             max(matches, key=lambda item: len(item["url"]))["active"] = True
+    role_names = sorted(role.value for role in roles)
+    username = user.get_username() if user is not None and user.is_authenticated else ""
     return {
         "nav_items": items,
-        "user_role_names": sorted(role.value for role in roles),
+        "user_role_names": role_names,
+        # "ana · Marketer": shown in the top bar, cut short there and in full on hover.
+        "user_label": " · ".join([username, ", ".join(role_names)]) if role_names else username,
         "can_use_admin_site": bool(user and user.is_authenticated and user.is_staff),
     }
