@@ -1,5 +1,6 @@
 """Campaign pages, the review queue and the draft page, as each role sees them."""
 
+import datetime as dt
 import re
 
 import pytest
@@ -249,6 +250,23 @@ def test_draft_page_shows_context_and_the_offline_label(client_as, pending_draft
     assert "Contract" in page and "Month-to-month" in page
     assert pending_draft.context["offer"]["headline"] in page
     assert "Approve and review next" not in page  # nothing else is pending
+
+
+def test_a_draft_for_a_customer_who_has_churned_says_so_in_the_queue_and_on_its_page(
+    client_as, pending_draft
+):
+    client = client_as(Role.MARKETER)
+    draft_url = reverse("campaigns:draft_detail", args=[pending_draft.pk])
+    assert "Churned" not in client.get(reverse("campaigns:review_queue")).content.decode()
+    assert "a former customer" not in client.get(draft_url).content.decode()
+
+    customer = pending_draft.customer
+    customer.churned, customer.churned_at = True, dt.date(2026, 9, 17)
+    customer.save(update_fields=["churned", "churned_at"])
+
+    queue = client.get(reverse("campaigns:review_queue")).content.decode()
+    assert '<span class="badge badge-danger">Churned</span>' in queue
+    assert "Churned on 17 Sep 2026 — a former customer" in client.get(draft_url).content.decode()
 
 
 def test_draft_page_lists_recommended_products_and_content_under_their_own_headings(
