@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from customers.tests.factories import CustomerFactory, SegmentFactory, UserFactory
 from growthai.roles import Role
-from scoring.models import ChurnModel
 from scoring.services import churn_score_create
+from scoring.tests.factories import ChurnModelFactory
 
 pytestmark = pytest.mark.browser
 
@@ -29,14 +29,7 @@ def dashboard_url() -> str | None:
 
 @pytest.fixture
 def scored_customers(site):
-    model = ChurnModel.objects.create(
-        version=1,
-        status=ChurnModel.Status.ACTIVE,
-        promoted_at=timezone.now(),
-        as_of=timezone.now(),
-        artifact="churn_models/none.zip",
-        artifact_sha256="0" * 64,
-    )
+    model = ChurnModelFactory()
     consumer = SegmentFactory(name="Consumer")
     business = SegmentFactory(name="Business")
     rows = [(consumer, 0.9, "high")] * 4 + [(consumer, 0.2, "low")] * 2

@@ -8,8 +8,8 @@ from django.utils import timezone
 from campaigns.models import Campaign, EmailDraft, Provider
 from customers.tests.factories import CustomerFactory, UserFactory
 from growthai.roles import Role
-from scoring.models import ChurnModel
 from scoring.services import churn_score_create
+from scoring.tests.factories import ChurnModelFactory
 
 pytestmark = pytest.mark.browser
 
@@ -20,14 +20,7 @@ LONG_SUBJECT = "Anna, two months free when you switch to an annual plan this spr
 @pytest.fixture
 def campaign_with_drafts(site):
     admin = UserFactory(username="admin-phone", role=Role.ADMIN)
-    model = ChurnModel.objects.create(
-        version=1,
-        status=ChurnModel.Status.ACTIVE,
-        promoted_at=timezone.now(),
-        as_of=timezone.now(),
-        artifact="churn_models/none.zip",
-        artifact_sha256="0" * 64,
-    )
+    model = ChurnModelFactory()
     campaign = Campaign.objects.create(
         name="Spring win-back",
         provider=Provider.TEMPLATE,
