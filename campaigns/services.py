@@ -725,6 +725,17 @@ def _send_delay(attempt: int) -> float:
     return round(min(3600.0, base) * random.uniform(1.0, 1.25), 2)
 
 
+def _unsubscribe_footer(sender: str) -> str:
+    """The plain-text line every sent email ends with: how to stop these emails, through
+    the mailbox the List-Unsubscribe header names. Added at sending, so no edit drops it."""
+    if not sender:
+        return ""
+    return (
+        '\n\n--\nTo stop receiving these emails, reply with "unsubscribe" in the subject '
+        f"or write to {sender}."
+    )
+
+
 def draft_send(*, draft_id: int, task_id: str = "") -> DraftOutcome:
     """Send one draft from the outbox: claim, send, stamp ``sent_at`` — at most once."""
     now = timezone.now()
@@ -761,7 +772,7 @@ def draft_send(*, draft_id: int, task_id: str = "") -> DraftOutcome:
         )
         message = EmailMessage(
             subject=draft.subject,
-            body=draft.body,
+            body=draft.body + _unsubscribe_footer(sender),
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[customer.email],
             headers={

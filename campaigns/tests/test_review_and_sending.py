@@ -181,6 +181,15 @@ def test_sending_twice_sends_one_email(pending_draft, marketer_user):
     assert message.to == [draft.customer.email]
     assert message.subject == draft.subject
     assert message.extra_headers["X-GrowthAI-Draft"] == str(draft.pk)
+    assert (
+        message.extra_headers["List-Unsubscribe"]
+        == "<mailto:retention@example.com?subject=unsubscribe>"
+    )
+    # The draft as reviewed, then the unsubscribe line no edit can drop.
+    assert message.body == (
+        draft.body + '\n\n--\nTo stop receiving these emails, reply with "unsubscribe" in the '
+        "subject or write to retention@example.com."
+    )
     draft.refresh_from_db()
     assert draft.status == Status.SENT and draft.sent_at is not None
     assert draft.campaign.__class__.objects.get(pk=draft.campaign_id).status == "done"
