@@ -26,11 +26,13 @@ def _params(filters: dict, **extra) -> QueryDict:
     return params
 
 
-def _drill(base: str, filters: dict, **extra) -> str:
+def _drill(base: str, filters: dict, *, sort: str = "", **extra) -> str:
     """A link to the customer list behind a figure: the dashboard counts current customers
     only, so the list it opens leaves out those who have churned."""
     params = _params(filters, **extra)
     params["churn"] = CURRENT_CUSTOMERS
+    if sort:
+        params["sort"] = sort
     return f"{base}?{params.urlencode()}"
 
 
@@ -164,7 +166,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "filter_errors": form.error_summary(),
         "has_filters": bool(filters),
         "query": query,
-        "customers_url": _drill(base, filters),
+        "riskiest_url": _drill(base, filters, sort="-churn_probability"),
         "selects": [] if request.htmx else _selects(form),
         "charts": {
             "histogram": data["histogram"],

@@ -229,6 +229,22 @@ def test_drill_down_links_carry_the_filters(client_as, world):
     assert world["customers"]["c4"].external_id not in listing.content.decode()
 
 
+def test_all_riskiest_first_opens_the_current_customers_sorted_by_risk(client_as, world):
+    client = client_as(Role.MANAGER)
+    for filters, query in [
+        ({}, "churn=current&amp;sort=-churn_probability"),
+        ({"country": "UK"}, "country=UK&amp;churn=current&amp;sort=-churn_probability"),
+    ]:
+        page = client.get(URL, filters).content.decode()
+        assert f'href="/customers/?{query}">All, riskiest first</a>' in page
+    listing = client.get("/customers/", {"churn": "current", "sort": "-churn_probability"})
+    html = listing.content.decode()
+    c = world["customers"]
+    order = [c[key].external_id for key in ("c1", "c3", "c2", "c5")]
+    assert sorted(order, key=html.index) == order
+    assert c["gone"].external_id not in html
+
+
 def test_a_risk_bar_lists_the_customers_it_counts_and_not_those_who_churned(client_as, world):
     client = client_as(Role.MANAGER)
     page = client.get(URL).content.decode()
