@@ -46,6 +46,8 @@ def customer_profile(customer: Customer) -> dict:
         "tenure_months": customer.tenure_months,
         "monthly_spend": _plain(customer.monthly_spend),
         "attributes": attributes,
+        # Drafts for customers who have already left are worded as win-back emails.
+        "former_customer": bool(customer.churned),
     }
 
 

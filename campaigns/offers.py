@@ -78,6 +78,13 @@ OFFERS = {
         5,
         1,
     ),
+    ("former", None): (
+        "winback",
+        "30% off your first 3 months back with us",
+        "Rejoin and your monthly bill is 30% lower for the first three months.",
+        30,
+        3,
+    ),
     ("unknown", None): (
         "discount",
         "10% off your next month",
@@ -144,15 +151,22 @@ def offer_for(
 ) -> dict:
     risk = _risk_from(probability, risk_class)
     themes = driver_themes(drivers or [])
-    chosen_theme = next((t for t in themes if (risk, t) in OFFERS), None)
-    kind, headline, details, percent, months = OFFERS[(risk, chosen_theme)]
-    if chosen_theme:
-        rationale = f"{risk.capitalize()} churn risk, driven mostly by {chosen_theme}."
-    elif risk == "unknown":
-        rationale = "No churn score yet: a modest general offer."
-    else:
-        rationale = f"{risk.capitalize()} churn risk with no driver that calls for a special offer."
     plan = (profile or {}).get("plan") or ""
+    if (profile or {}).get("former_customer"):
+        # A churn risk no longer applies to someone who has already left: invite them back.
+        kind, headline, details, percent, months = OFFERS[("former", None)]
+        rationale = "Already churned: a win-back offer to welcome them back."
+    else:
+        chosen_theme = next((t for t in themes if (risk, t) in OFFERS), None)
+        kind, headline, details, percent, months = OFFERS[(risk, chosen_theme)]
+        if chosen_theme:
+            rationale = f"{risk.capitalize()} churn risk, driven mostly by {chosen_theme}."
+        elif risk == "unknown":
+            rationale = "No churn score yet: a modest general offer."
+        else:
+            rationale = (
+                f"{risk.capitalize()} churn risk with no driver that calls for a special offer."
+            )
     if kind == "plan_switch" and "annual" in str(plan).lower():
         # Already on an annual plan: a switch offer would make no sense to them.
         kind, headline, details, percent, months = OFFERS[

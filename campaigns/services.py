@@ -1023,7 +1023,9 @@ def offer_for_prediction(
     from campaigns.providers.template import THEME_SENTENCES
 
     parts = []
-    if offer["themes"]:
+    if offer["kind"] == "winback":
+        parts.append("We have missed you, and we would love to welcome you back.")
+    elif offer["themes"]:
         parts.append(THEME_SENTENCES[offer["themes"][0]])
     headline = offer["headline"]
     parts.append(f"Here is something for you: {headline[0].lower()}{headline[1:]}.")

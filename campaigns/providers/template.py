@@ -12,7 +12,7 @@ from campaigns.offers import driver_themes
 from campaigns.prompts import PROMPT_VERSION
 from campaigns.providers.base import DraftText
 
-TEMPLATE_VERSION = f"template-2/{PROMPT_VERSION}"
+TEMPLATE_VERSION = f"template-3/{PROMPT_VERSION}"
 
 THEME_SENTENCES = {
     "contract": "A longer plan could lower what you pay each month, and we would like to "
@@ -43,22 +43,36 @@ class TemplateProvider:
         recommendations = context.get("recommendations") or {}
         campaign = context.get("campaign") or {}
         first_name = customer.get("first_name") or "there"
-        headline = offer.get("headline") or "A thank-you from us"
+        former = bool(customer.get("former_customer"))
+        headline = offer.get("headline") or (
+            "We would love to have you back" if former else "A thank-you from us"
+        )
 
         paragraphs = [f"Hi {first_name},"]
-        opening = "Thank you for being with us"
         tenure = customer.get("tenure_months")
-        if isinstance(tenure, int) and tenure >= 2:
-            opening += f" for the past {tenure} months"
+        long_enough = isinstance(tenure, int) and tenure >= 2
         plan = customer.get("plan")
-        paragraphs.append(opening + (f" on the {plan} plan." if plan else "."))
+        on_plan = f" on the {plan} plan" if plan else ""
+        if former:
+            for_months = f" for {tenure} months" if long_enough else ""
+            paragraphs.append(
+                f"We have missed you since you left. You were with us{for_months}{on_plan}, "
+                "and we would love to welcome you back."
+            )
+        else:
+            for_past = f" for the past {tenure} months" if long_enough else ""
+            paragraphs.append(f"Thank you for being with us{for_past}{on_plan}.")
 
         themes = driver_themes(churn.get("drivers") or [])
+        if former:
+            # Written for someone still settling in; a former customer has left that behind.
+            themes = [theme for theme in themes if theme != "new"]
         sentences = [THEME_SENTENCES[t] for t in themes[:2]]
         if sentences:
             paragraphs.append(" ".join(sentences))
 
-        offer_line = f"As a thank-you, here is an offer just for you: {headline}."
+        lead = "To welcome you back" if former else "As a thank-you"
+        offer_line = f"{lead}, here is an offer just for you: {headline}."
         if offer.get("details"):
             offer_line += f" {offer['details']}"
         paragraphs.append(offer_line)

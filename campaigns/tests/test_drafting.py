@@ -260,6 +260,46 @@ def test_offer_for_prediction(probability, risk, drivers, kind):
     assert offer["message"].startswith("Ann,")
 
 
+def test_a_former_customer_is_offered_a_way_back_whatever_their_risk():
+    offer = offer_for_prediction(
+        probability=0.9,
+        risk_class="high",
+        drivers=[{"feature": "contract", "direction": "raises"}],
+        profile={"name": "Ann Lee", "former_customer": True},
+    )
+
+    assert offer["kind"] == "winback"
+    assert offer["headline"] == "30% off your first 3 months back with us"
+    assert offer["rationale"].startswith("Already churned")
+    assert offer["message"].startswith("Ann, we have missed you")
+
+
+def test_a_draft_for_a_former_customer_is_a_win_back_email(make_draft, scored_customer):
+    scored_customer.churned = True
+    scored_customer.save(update_fields=["churned"])
+    draft = make_draft(scored_customer)
+
+    assert draft_generate(draft_id=draft.pk).result == "drafted"
+    draft.refresh_from_db()
+    assert draft.context["customer"]["former_customer"] is True
+    assert draft.context["offer"]["kind"] == "winback"
+    assert "We have missed you since you left. You were with us for 7 months on the Monthly " in (
+        draft.body
+    )
+    assert "To welcome you back, here is an offer just for you: 30% off" in draft.body
+    assert "Thank you for being with us" not in draft.body
+    assert draft.subject == "Anna, 30% off your first 3 months back with us"
+
+
+def test_a_current_customers_draft_thanks_them_for_staying(pending_draft):
+    assert pending_draft.context["customer"]["former_customer"] is False
+    assert "Thank you for being with us for the past 7 months on the Monthly plan." in (
+        pending_draft.body
+    )
+    assert "As a thank-you, here is an offer just for you: Two months free" in pending_draft.body
+    assert "missed you" not in pending_draft.body
+
+
 def test_offer_ignores_drivers_that_lower_risk():
     offer = offer_for_prediction(
         probability=0.9,

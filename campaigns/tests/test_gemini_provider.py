@@ -41,7 +41,7 @@ def test_well_formed_answer_becomes_a_pending_draft(gemini_draft, fake_gemini):
     assert gemini_draft.original_subject == gemini_draft.subject
     assert gemini_draft.provider == Provider.GEMINI
     assert gemini_draft.model_name == "gemini-test"
-    assert gemini_draft.prompt_version == "retention-v1"
+    assert gemini_draft.prompt_version == "retention-v2"
     assert fake_gemini.count == 1
     request = fake_gemini.requests[0]
     assert request.model == "gemini-test"
@@ -69,6 +69,23 @@ def test_prompt_is_grounded_in_the_customers_drivers_and_items(
     assert snapshot["churn"]["probability"] == 0.8
     assert snapshot["recommendations"]["products"][0]["name"] == "Best product"
     assert snapshot["offer"]["kind"] == "plan_switch"
+    assert '"former_customer": false' in prompt
+
+
+def test_a_former_customers_prompt_asks_for_a_win_back_email(gemini_draft, fake_gemini):
+    customer = gemini_draft.customer
+    customer.churned = True
+    customer.save(update_fields=["churned"])
+
+    _run(gemini_draft)
+
+    request = fake_gemini.requests[0].body
+    prompt = request["contents"][0]["parts"][0]["text"]
+    system = request["systemInstruction"]["parts"][0]["text"]
+    assert '"former_customer": true' in prompt
+    assert "win-back email" in system
+    assert gemini_draft.context["offer"]["kind"] == "winback"
+    assert "30% off your first 3 months back with us" in prompt
 
 
 def test_customer_free_text_is_fenced_as_data(gemini_draft, fake_gemini):

@@ -450,7 +450,8 @@ def test_retention_panel_tag(marketer_user, scored_customer):
     html = Template("{% load campaigns %}{% retention_panel customer %}").render(
         Context({"request": request, "customer": scored_customer, "csrf_token": "t"})
     )
-    assert "Draft a retention email" in html
+    assert "Draft a win-back email" in html
+    assert "Draft a retention email" not in html
     assert "already churned, so campaigns leave them out" in html
 
 
