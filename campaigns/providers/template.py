@@ -25,6 +25,16 @@ THEME_SENTENCES = {
     "new": "You joined us recently, and we want your first months to go smoothly.",
 }
 
+# Someone who has left is past the "new customer" stage, and "we have missed you" is said
+# already in the opening.
+FORMER_THEME_SENTENCES = {
+    theme: sentence for theme, sentence in THEME_SENTENCES.items() if theme != "new"
+} | {
+    "support": "We know you had to contact our support team before you left, and we want to "
+    "make that right.",
+    "inactivity": "A lot has improved since your last visit.",
+}
+
 
 def _join(names: list[str]) -> str:
     if len(names) <= 1:
@@ -63,11 +73,9 @@ class TemplateProvider:
             for_past = f" for the past {tenure} months" if long_enough else ""
             paragraphs.append(f"Thank you for being with us{for_past}{on_plan}.")
 
-        themes = driver_themes(churn.get("drivers") or [])
-        if former:
-            # Written for someone still settling in; a former customer has left that behind.
-            themes = [theme for theme in themes if theme != "new"]
-        sentences = [THEME_SENTENCES[t] for t in themes[:2]]
+        wording = FORMER_THEME_SENTENCES if former else THEME_SENTENCES
+        themes = [t for t in driver_themes(churn.get("drivers") or []) if t in wording]
+        sentences = [wording[t] for t in themes[:2]]
         if sentences:
             paragraphs.append(" ".join(sentences))
 

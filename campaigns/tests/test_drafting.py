@@ -274,10 +274,16 @@ def test_a_former_customer_is_offered_a_way_back_whatever_their_risk():
     assert offer["message"].startswith("Ann, we have missed you")
 
 
-def test_a_draft_for_a_former_customer_is_a_win_back_email(make_draft, scored_customer):
-    scored_customer.churned = True
-    scored_customer.save(update_fields=["churned"])
-    draft = make_draft(scored_customer)
+def test_a_draft_for_a_former_customer_is_a_win_back_email(make_draft):
+    customer = CustomerFactory(name="Anna Smith", plan="Monthly", tenure_months=7, churned=True)
+    make_score(
+        customer,
+        drivers=[
+            {"feature": "days_since_last_activity", "direction": "raises"},
+            {"feature": "support_tickets", "direction": "raises"},
+        ],
+    )
+    draft = make_draft(customer)
 
     assert draft_generate(draft_id=draft.pk).result == "drafted"
     draft.refresh_from_db()
@@ -288,6 +294,10 @@ def test_a_draft_for_a_former_customer_is_a_win_back_email(make_draft, scored_cu
     )
     assert "To welcome you back, here is an offer just for you: 30% off" in draft.body
     assert "Thank you for being with us" not in draft.body
+    # The drivers, in words for someone who has left: "missed you" is said only once.
+    assert "A lot has improved since your last visit." in draft.body
+    assert "contact our support team before you left" in draft.body
+    assert draft.body.count("missed you") == 1
     assert draft.subject == "Anna, 30% off your first 3 months back with us"
 
 
