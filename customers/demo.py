@@ -1815,6 +1815,7 @@ VALUE_CODES = _event_codes(
     Interaction.Kind.ADD_TO_CART, Interaction.Kind.PURCHASE, Interaction.Kind.RETURN
 )
 (PURCHASE_CODE,) = _event_codes(Interaction.Kind.PURCHASE)
+(RETURN_CODE,) = _event_codes(Interaction.Kind.RETURN)
 PRODUCT_VIEW_CODE = next(
     code
     for code, (kind, target, _) in enumerate(EVENT_KINDS)
@@ -2255,6 +2256,8 @@ def _customer_chunk_generate(
     quantity[is_purchase] += extra[is_purchase]
 
     order = np.lexsort((-seconds_ago, owner))
+    owner, kind, product = owner[order], kind[order], product[order]
+    _returns_follow_purchases(owner, kind, product)
     return CustomerChunk(
         start=start,
         segment=segment,
@@ -2275,13 +2278,24 @@ def _customer_chunk_generate(
         signup_days_ago=signup_days_ago,
         label=label,
         churn_days_ago=churn_days_ago,
-        event_customer=owner[order],
-        event_kind=kind[order],
-        event_product=product[order],
+        event_customer=owner,
+        event_kind=kind,
+        event_product=product,
         event_content=content[order],
         event_quantity=quantity[order],
         event_seconds_ago=seconds_ago[order],
     )
+
+
+def _returns_follow_purchases(owner: np.ndarray, kind: np.ndarray, product: np.ndarray) -> None:
+    """In place, on events sorted by customer and then time: a return takes back the
+    customer's latest earlier purchase; with none to take back it becomes a product view."""
+    position = np.arange(len(owner))
+    latest_purchase = np.maximum.accumulate(np.where(kind == PURCHASE_CODE, position, -1))
+    has_purchase = (latest_purchase >= 0) & (owner[np.maximum(latest_purchase, 0)] == owner)
+    is_return = kind == RETURN_CODE
+    product[is_return & has_purchase] = product[latest_purchase[is_return & has_purchase]]
+    kind[is_return & ~has_purchase] = PRODUCT_VIEW_CODE
 
 
 def demo_data_generate(

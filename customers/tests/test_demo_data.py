@@ -141,6 +141,24 @@ def test_events_end_before_the_cutoff_and_at_churn(seeded):
     assert {"view", "email_click"} <= content_kinds
 
 
+def test_every_return_takes_back_an_earlier_purchase_of_the_same_product(db):
+    demo_data_seed(customers=400, seed=5, as_of=AS_OF)
+    first_bought: dict[tuple[int, int], dt.datetime] = {}
+    for customer_id, product_id, occurred_at in Interaction.objects.filter(
+        kind="purchase"
+    ).values_list("customer_id", "product_id", "occurred_at"):
+        key = (customer_id, product_id)
+        first_bought[key] = min(occurred_at, first_bought.get(key, occurred_at))
+    returns = list(
+        Interaction.objects.filter(kind="return").values_list(
+            "customer_id", "product_id", "occurred_at"
+        )
+    )
+    assert len(returns) > 20
+    for customer_id, product_id, returned_at in returns:
+        assert first_bought[(customer_id, product_id)] <= returned_at
+
+
 def test_interactions_cluster_by_customer_interests(seeded):
     by_customer: dict[int, Counter] = defaultdict(Counter)
     for customer_id, category in Interaction.objects.filter(product__isnull=False).values_list(
