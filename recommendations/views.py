@@ -24,7 +24,11 @@ def customer_recommendations(request: HttpRequest, pk: int) -> HttpResponse:
     context = {"customer": customer, "products": products, "content": content}
     # htmx re-requests a page on a history cache miss and needs the whole page then.
     if request.htmx and not request.htmx.history_restore_request:
-        response = render(request, "recommendations/customer_recommendations.html#panel", context)
+        response = render(
+            request,
+            "recommendations/customer_recommendations.html#panel",
+            context | {"embedded": True},
+        )
     else:
         response = render(request, "recommendations/customer_recommendations.html", context)
     # One URL answers with a fragment or a page: caches must keep them apart.

@@ -61,8 +61,10 @@ def test_panel_partial_for_htmx_and_full_page_otherwise(client_as, built):
     assert "Training for your first marathon" in html
     assert reverse("customers:product_detail", args=[built["headlamp"].pk]) in html
     assert "HX-Request" in partial["Vary"]
-    full = client.get(url)
-    assert "<html" in full.content.decode() and "Running headlamp" in full.content.decode()
+    assert f'<a href="{url}">Open as a page</a>' in html
+    full = client.get(url).content.decode()
+    assert "<html" in full and "Running headlamp" in full
+    assert "Open as a page" not in full  # the page does not link to itself
 
 
 def test_panel_for_unknown_customer_is_404(client_as, db):
