@@ -87,3 +87,15 @@ def test_no_page_scrolls_sideways_on_a_phone(site, page, snap, campaign_with_dra
             snap(f"overflow-{path.strip('/').replace('/', '-')}")
     assert overflowing == {}, f"pages wider than {PHONE_WIDTH} px, by px: {overflowing}"
     assert page.js_errors == []
+
+
+def test_the_upload_card_keeps_its_own_height_beside_the_file_formats(site, page):
+    admin = UserFactory(username="admin-imports", role=Role.ADMIN)
+    site.sign_in(page, admin.username)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(site(reverse("customers:import_list")))
+    upload = page.locator("section[aria-labelledby=upload-title]").bounding_box()
+    formats = page.locator("section[aria-labelledby=formats-title]").bounding_box()
+    assert upload["x"] < formats["x"]  # side by side
+    # Stretched to the long list of formats, it was a mostly empty white box.
+    assert upload["height"] < formats["height"] - 200
