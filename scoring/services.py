@@ -19,6 +19,9 @@ import logging
 import os
 import time
 import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -51,6 +54,7 @@ from scoring.models import ChurnModel, ChurnScore, LatestChurnScore, ScoringRun,
 from scoring.runtime import (
     LoadedChurnModel,
     ModelUnavailable,
+    Predictions,
     active_model,
     artifact_pack,
     model_load,
@@ -641,18 +645,24 @@ def scoring_run_execute(*, run_id: int, chunk_size: int | None = None) -> Scorin
     chunks = _pk_chunks(chunk_size)
     unknown: dict[str, dict[str, int]] = {}
     try:
-        for i, (lo, hi) in enumerate(chunks):
-            progress_set(
-                run.progress_key, done=i, total=len(chunks), message=f"Scoring chunk {i + 1}"
-            )
-            written, report = churn_scores_write(
-                loaded=loaded, pk_range=(lo, hi), scored_at=run.scored_at
-            )
-            run.customers_scored += written
-            for label, values in report.unknown.items():
-                target = unknown.setdefault(label, {})
-                for value, count in values.items():
-                    target[value] = target.get(value, 0) + count
+        # Closed on any way out, so the prediction thread is never left running.
+        predicted = _chunks_predicted(loaded=loaded, chunks=chunks, scored_at=run.scored_at)
+        with closing(predicted) as chunks_done:
+            for i, (pk_range, table, predictions) in enumerate(chunks_done):
+                progress_set(
+                    run.progress_key, done=i, total=len(chunks), message=f"Scoring chunk {i + 1}"
+                )
+                run.customers_scored += _chunk_store(
+                    loaded=loaded,
+                    pk_range=pk_range,
+                    scored_at=run.scored_at,
+                    table=table,
+                    predictions=predictions,
+                )
+                for label, values in predictions.report.unknown.items():
+                    target = unknown.setdefault(label, {})
+                    for value, count in values.items():
+                        target[value] = target.get(value, 0) + count
         run.unknown_categories = unknown
         _scoring_run_finish(run, status=ScoringRun.Status.SUCCEEDED)
         latest_scores_vacuum()
@@ -684,12 +694,68 @@ def churn_scores_write(
     *, loaded: LoadedChurnModel, pk_range: tuple[int, int], scored_at: dt.datetime
 ) -> tuple[int, ApplyReport]:
     """Score the customers with pks in ``pk_range`` and store one score each."""
-    table = customer_table(as_of=scored_at, pk_range=pk_range, lookback=loaded.lookback)
+    table = _chunk_read(loaded=loaded, pk_range=pk_range, scored_at=scored_at)
     if not len(table):
         return 0, ApplyReport()
+    predictions = _chunk_predict(loaded=loaded, table=table)
+    written = _chunk_store(
+        loaded=loaded,
+        pk_range=pk_range,
+        scored_at=scored_at,
+        table=table,
+        predictions=predictions,
+    )
+    return written, predictions.report
+
+
+def _chunks_predicted(
+    *, loaded: LoadedChurnModel, chunks: list[tuple[int, int]], scored_at: dt.datetime
+) -> Iterator[tuple[tuple[int, int], CustomerTable, Predictions]]:
+    """Each chunk with customers, its feature table and its predictions, in order.
+
+    Pipelined: a worker thread predicts one chunk (XGBoost releases the GIL) while this
+    thread reads the next one and the caller writes the one before, so on two cores the
+    database work and TreeSHAP no longer wait for each other. Only this thread touches the
+    database."""
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="churn-predict")
+    try:
+        waiting = None
+        for pk_range in chunks:
+            table = _chunk_read(loaded=loaded, pk_range=pk_range, scored_at=scored_at)
+            if not len(table):
+                continue
+            future = pool.submit(_chunk_predict, loaded=loaded, table=table)
+            if waiting:
+                yield waiting[0], waiting[1], waiting[2].result()
+            waiting = (pk_range, table, future)
+        if waiting:
+            yield waiting[0], waiting[1], waiting[2].result()
+    finally:
+        # On an error or the time limit: drop the queued chunk, finish the running one.
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _chunk_read(
+    *, loaded: LoadedChurnModel, pk_range: tuple[int, int], scored_at: dt.datetime
+) -> CustomerTable:
+    return customer_table(as_of=scored_at, pk_range=pk_range, lookback=loaded.lookback)
+
+
+def _chunk_predict(*, loaded: LoadedChurnModel, table: CustomerTable) -> Predictions:
     # One large prediction per chunk: here threads pay off, unlike in training.
     threads = _setting("CHURN_PREDICT_NTHREAD", 0) or os.cpu_count() or 1
-    predictions = loaded.predict(table.columns, nthread=threads)
+    return loaded.predict(table.columns, nthread=threads)
+
+
+def _chunk_store(
+    *,
+    loaded: LoadedChurnModel,
+    pk_range: tuple[int, int],
+    scored_at: dt.datetime,
+    table: CustomerTable,
+    predictions: Predictions,
+) -> int:
+    """Store one score per customer of the chunk, replacing what the same run wrote."""
     rows = [
         (int(pk), loaded.model_id, float(probability), risk, drivers, scored_at)
         for pk, probability, risk, drivers in zip(
@@ -749,7 +815,7 @@ def churn_scores_write(
                     )
                 )
             )
-    return len(rows), predictions.report
+    return len(rows)
 
 
 def _scores_copy(rows: list[tuple]) -> None:

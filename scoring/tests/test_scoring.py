@@ -1,5 +1,6 @@
 import datetime as dt
 import re
+import threading
 
 import numpy as np
 import pytest
@@ -175,6 +176,40 @@ def test_single_customer_score_matches_batch(scored):
     single = customer_score(customer=customer)
     assert single.probability == pytest.approx(batch.probability, abs=1e-4)
     assert single.drivers[0]["feature"] == batch.drivers[0]["feature"]
+
+
+def test_every_chunk_of_the_pipelined_run_keeps_its_own_predictions(scored):
+    """Chunks are predicted on a thread while the next is read and the one before written:
+    each stored score must still be its own customer's."""
+    stored = dict(ChurnScore.objects.values_list("customer_id", "probability"))
+    assert len(stored) == Customer.objects.count() > 3 * 50  # several chunks of 50
+    for customer in Customer.objects.all():
+        single = customer_score(customer=customer)
+        assert single.probability == pytest.approx(stored[customer.pk], abs=1e-4), customer.pk
+
+
+def test_a_prediction_that_fails_mid_run_fails_the_run_and_stops_its_thread(
+    trained_model, monkeypatch
+):
+    from scoring import services
+
+    predict = services._chunk_predict
+    calls = []
+
+    def failing_on_the_third_chunk(**kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            raise MemoryError("out of memory")
+        return predict(**kwargs)
+
+    monkeypatch.setattr(services, "_chunk_predict", failing_on_the_third_chunk)
+    run = scoring_run_execute(run_id=scoring_run_create(enqueue=False).pk, chunk_size=50)
+
+    assert run.status == ScoringRun.Status.FAILED
+    assert "MemoryError: out of memory" in run.error
+    assert run.customers_scored == 100  # the two chunks before it were written
+    assert ChurnScore.objects.count() == 100
+    assert not [t for t in threading.enumerate() if t.name.startswith("churn-predict")]
 
 
 def test_active_model_is_cached_and_reloaded_after_promotion(
