@@ -173,3 +173,17 @@ def test_rescore_button_queues_a_scoring_run(
         client_as(Role.ADMIN).post(reverse("scoring:customers_score"))
     run = ScoringRun.objects.get()
     delay.assert_called_once_with(run.pk)
+
+
+def test_a_finished_runs_promotion_note_is_said_once_on_the_page(client_as, trained_model):
+    trained_model.promotion_note = "No model was active."
+    trained_model.save(update_fields=["promotion_note"])
+    run = training_run_create(enqueue=False)
+    run.status, run.model = TrainingRun.Status.SUCCEEDED, trained_model
+    run.save()
+    client = client_as(Role.ADMIN)
+
+    page = client.get(LIST).content.decode()
+    assert page.count("No model was active.") == 2  # the model's card and the versions table
+    # While polling, the model's card is not on the screen: the run's answer says it.
+    assert "No model was active." in client.get(LIST, **HTMX).content.decode()
