@@ -565,8 +565,8 @@ def churn_score_create(
 ) -> ChurnScore:
     """Store one score and make it the customer's latest, unless a newer one is stored.
 
-    Every score must be written through here or ``churn_scores_write``: the lists read the
-    current risk from ``LatestChurnScore``, which these keep in step with the scores."""
+    Every score must be written through here or ``_chunk_store`` (batches): the lists read
+    the current risk from ``LatestChurnScore``, which these keep in step with the scores."""
     with transaction.atomic():
         score = ChurnScore.objects.create(
             customer=customer,
@@ -693,7 +693,8 @@ def latest_scores_vacuum() -> bool:
 def churn_scores_write(
     *, loaded: LoadedChurnModel, pk_range: tuple[int, int], scored_at: dt.datetime
 ) -> tuple[int, ApplyReport]:
-    """Score the customers with pks in ``pk_range`` and store one score each."""
+    """Score the customers with pks in ``pk_range`` and store one score each, in this
+    thread; a full run (``scoring_run_execute``) pipelines the same three steps."""
     table = _chunk_read(loaded=loaded, pk_range=pk_range, scored_at=scored_at)
     if not len(table):
         return 0, ApplyReport()
