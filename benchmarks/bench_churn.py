@@ -20,7 +20,8 @@ benchmarks). The database is created and migrated when missing.
 - speed: demo_data_seed(customers=100_000) once (kept between runs), a model trained with
   the product defaults, single-customer scoring p50/p95 in-process (DB reads included) and a
   full re-score (read, features, predict with TreeSHAP drivers, bulk write) next to raw
-  ``inplace_predict`` on the same rows as the ceiling.
+  ``inplace_predict`` on the same rows as the ceiling, and TreeSHAP alone on those rows:
+  the product's look-up tables against XGBoost's ``pred_contribs`` (every core).
 
 The telco and retail parts run inside a transaction that is rolled back, so the demo data
 of the speed part stays. Prints tables and writes benchmarks/results/churn.json.
@@ -416,7 +417,23 @@ def bench_speed(customers: int) -> dict:
     t0 = time.perf_counter()
     loaded.booster.inplace_predict(X, predict_type="margin")
     inplace_seconds = time.perf_counter() - t0
+    # TreeSHAP alone on the same rows: the look-up tables the product uses against
+    # XGBoost's own pred_contribs (which it used before), with every core.
+    t0 = time.perf_counter()
+    ours = loaded.contributions(X)
+    table_seconds = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    reference = loaded.contributions(X, nthread=os.cpu_count(), use_table=False)
+    xgboost_shap_seconds = time.perf_counter() - t0
     loaded.booster.set_param({"nthread": 1})
+    result["treeshap"] = {
+        "rows": len(X),
+        "table_used": loaded.has_table_shap,
+        "table_seconds": round(table_seconds, 3),
+        "xgboost_pred_contribs_seconds": round(xgboost_shap_seconds, 3),
+        "xgboost_threads": os.cpu_count(),
+        "max_abs_difference": float(np.abs(ours - reference).max()),
+    }
     result["rescore"] = {
         "customers": run.customers_scored,
         "end_to_end_seconds": round(rescore_seconds, 2),
@@ -446,6 +463,12 @@ def bench_speed(customers: int) -> dict:
             "inplace_predict alone, same rows (s)",
             result["rescore"]["inplace_predict_ceiling_seconds"],
         ),
+        ("TreeSHAP, look-up tables (ours, 1 thread) (s)", result["treeshap"]["table_seconds"]),
+        (
+            f"TreeSHAP, XGBoost pred_contribs ({os.cpu_count()} threads) (s)",
+            result["treeshap"]["xgboost_pred_contribs_seconds"],
+        ),
+        ("TreeSHAP, largest difference", f"{result['treeshap']['max_abs_difference']:.1e}"),
     ]:
         print(f"{label:<48}{value:>14}")
     return result

@@ -31,6 +31,7 @@ from scoring.features import (
     spec_lookback,
 )
 from scoring.training import calibrator_apply
+from scoring.treeshap import table_treeshap
 
 logger = logging.getLogger(__name__)
 
@@ -120,6 +121,8 @@ class LoadedChurnModel:
         self._blank_texts = spec_blank_texts(self.spec)
         self._whole_days = [name in DAY_COUNT_FEATURES for name in self._names]
         self.lookback = spec_lookback(self.spec)
+        # None for deeper trees: their drivers come from XGBoost's own TreeSHAP.
+        self._table_shap = table_treeshap(self.booster)
 
     def encode(self, raw: pd.DataFrame | dict) -> tuple[np.ndarray, ApplyReport]:
         return spec_encode(self.spec, raw)
@@ -138,16 +141,7 @@ class LoadedChurnModel:
             self.booster.set_param({"nthread": threads})
         try:
             if with_drivers:
-                matrix = xgb.DMatrix(
-                    X,
-                    feature_names=self._names,
-                    feature_types=self._types,
-                    enable_categorical=True,
-                    missing=np.nan,
-                    nthread=threads,
-                )
-                contributions = self.booster.predict(matrix, pred_contribs=True)
-                # Contributions add up to the margin (last column: the bias).
+                contributions = self.contributions(X, nthread=threads)
                 margins = contributions.sum(axis=1)
                 drivers = self.drivers(X, contributions)
             else:
@@ -163,6 +157,27 @@ class LoadedChurnModel:
             drivers=drivers,
             report=report,
         )
+
+    def contributions(
+        self, X: np.ndarray, *, nthread: int = 1, use_table: bool = True
+    ) -> np.ndarray:
+        """Per-feature TreeSHAP contributions of each row, the bias last; they add up to
+        the margin. ``use_table=False`` asks XGBoost's own TreeSHAP (benchmarks, tests)."""
+        if use_table and self._table_shap is not None:
+            return self._table_shap.contributions(X)
+        matrix = xgb.DMatrix(
+            X,
+            feature_names=self._names,
+            feature_types=self._types,
+            enable_categorical=True,
+            missing=np.nan,
+            nthread=nthread,
+        )
+        return self.booster.predict(matrix, pred_contribs=True)
+
+    @property
+    def has_table_shap(self) -> bool:
+        return self._table_shap is not None
 
     def drivers(self, X: np.ndarray, contributions: np.ndarray) -> list[list[dict]]:
         """The strongest per-feature contributions of each row, as readable sentences."""
