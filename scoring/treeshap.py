@@ -1,8 +1,8 @@
 """Exact path-dependent TreeSHAP for boosters of shallow trees, by table look-up.
 
 XGBoost's own TreeSHAP (``pred_contribs``) walks every path of every tree for every row;
-on the 600 depth-2 trees the searches pick for large tables that is most of a full
-re-score's time. In a tree with ``n`` splits, a row's contributions depend only on which
+with the 600 depth-2 trees the search picks for a large customer table, that was most of
+a full re-score's time. In a tree with ``n`` splits, a row's contributions depend only on which
 way each split sends it: ``2**n`` patterns. For trees of up to ``MAX_SPLITS`` splits
 (depth 3 at most) this module works out every pattern's Shapley values once, when the
 model is loaded, and then scores a block of rows with a few comparisons, a gather and a
