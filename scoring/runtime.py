@@ -14,6 +14,7 @@ import logging
 import threading
 import zipfile
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -31,7 +32,7 @@ from scoring.features import (
     spec_lookback,
 )
 from scoring.training import calibrator_apply
-from scoring.treeshap import table_treeshap
+from scoring.treeshap import TableTreeShap, table_treeshap
 
 logger = logging.getLogger(__name__)
 
@@ -121,8 +122,6 @@ class LoadedChurnModel:
         self._blank_texts = spec_blank_texts(self.spec)
         self._whole_days = [name in DAY_COUNT_FEATURES for name in self._names]
         self.lookback = spec_lookback(self.spec)
-        # None for deeper trees: their drivers come from XGBoost's own TreeSHAP.
-        self._table_shap = table_treeshap(self.booster)
 
     def encode(self, raw: pd.DataFrame | dict) -> tuple[np.ndarray, ApplyReport]:
         return spec_encode(self.spec, raw)
@@ -174,6 +173,12 @@ class LoadedChurnModel:
             nthread=nthread,
         )
         return self.booster.predict(matrix, pred_contribs=True)
+
+    @cached_property
+    def _table_shap(self) -> TableTreeShap | None:
+        # Built on the first drivers asked for, not at load: training's holdout check loads
+        # a candidate only for its probabilities. None for deeper trees (XGBoost's TreeSHAP).
+        return table_treeshap(self.booster)
 
     @property
     def has_table_shap(self) -> bool:
