@@ -4,10 +4,11 @@ XGBoost's own TreeSHAP (``pred_contribs``) walks every path of every tree for ev
 with the 600 depth-2 trees the search picks for a large customer table, that was most of
 a full re-score's time. In a tree with ``n`` splits, a row's contributions depend only on which
 way each split sends it: ``2**n`` patterns. For trees of up to ``MAX_SPLITS`` splits
-(depth 3 at most) this module works out every pattern's Shapley values once, when the
-model is loaded, and then scores a block of rows with a few comparisons, a gather and a
-sum per feature. The values are the ones XGBoost computes (the tests compare them), so
-drivers and probabilities do not change; only the time does.
+(depth 3 at most) this module works out every pattern's Shapley values once, the first
+time a loaded model's drivers are asked for, and then scores a block of rows with a few
+comparisons and a gather and a sum per feature. The values are the ones XGBoost
+computes (the tests compare them), so drivers and probabilities do not change; only the
+time does.
 
 A pattern's values come from the definition of path-dependent TreeSHAP (Lundberg et al.
 2018, algorithm 1): the expectation of the tree given a set S of its features follows
