@@ -1,6 +1,7 @@
 """Benchmark: churn model quality (Telco, Online Retail) and scoring speed, on PostgreSQL.
 
     .venv/bin/python benchmarks/bench_churn.py [--only telco,retail,speed] [--customers N]
+        [--split-seeds 42[,1,2,...]] [--jobs N]
 
 Uses its own database, ``growthai_bench_churn``, on the server DATABASE_URL points at
 (default postgres://postgres@127.0.0.1:5432/growthai_bench_churn; only the server part of
@@ -13,7 +14,10 @@ benchmarks). The database is created and migrated when missing.
   the test fold is scored once. The search's wall-clock cap is lifted (every setting is
   tried), so the figures do not depend on the machine's speed. Ours vs logistic
   regression (one-hot + scaling) vs default XGBoost, in the same run. Target: ROC-AUC
-  >= 0.850 and Brier no worse than the baseline.
+  >= 0.850 and Brier no worse than the baseline. ``--split-seeds 42,1,2`` repeats the
+  outer CV with those split seeds and prints each seed's figures and their mean beside the
+  protocol's (the first seed); ``--jobs 2`` fits outer folds in two worker processes
+  (every fit is single-threaded, so the figures are the same as with one).
 - retail: UCI Online Retail through the import; cut-off = last invoice - 90 days, label =
   no purchase in the 90 days after it, features as of the cut-off, customers who bought
   before it. Ours vs LR on recency/frequency/monetary vs LR on all features.
@@ -89,99 +93,165 @@ def setup_django(url: str) -> None:
 # --- Quality ------------------------------------------------------------------------------
 
 
-def compare_models(raw, y, *, extra=None, label: str) -> dict:
-    """Outer stratified k-fold: ours, the LR baseline, default XGBoost (and ``extra``
-    baselines given as name -> fit_predict(raw_train, y_train, raw_test))."""
-    import numpy as np
+OURS = "ours (tuned XGBoost, calibrated)"
+
+
+def _child_setup() -> None:
+    """Worker processes (``--jobs``) only compute: Django is set up for the product's
+    imports, and no database connection is opened."""
+    import django
+
+    django.setup()
+
+
+def _outer_fold(raw_train, y_train, raw_test, extra_names: list[str]) -> dict:
+    """One outer fold: the feature spec, search, calibration and every baseline see only
+    ``raw_train``; returns each model's predictions for ``raw_test``."""
     import xgboost as xgb
-    from sklearn.model_selection import StratifiedKFold
 
     from scoring.features import spec_apply, spec_infer
     from scoring.services import search_settings
-    from scoring.training import (
-        baseline_fit,
-        baseline_predict,
-        binary_metrics,
-        calibrator_apply,
-        fit_churn_model,
-    )
+    from scoring.training import baseline_fit, baseline_predict, calibrator_apply, fit_churn_model
 
-    extra = extra or {}
-    names = ["ours (tuned XGBoost, calibrated)", "logistic regression", "default XGBoost", *extra]
-    predictions = {name: np.zeros(len(y)) for name in names}
-    fold_auc = {name: [] for name in names}
-    chosen = []
-    outer = StratifiedKFold(n_splits=OUTER_FOLDS, shuffle=True, random_state=SEED)
     # The search's wall-clock cap is lifted, so every setting is tried on any machine and
     # the figures depend on the code and the data, not on how fast this machine is (with
     # the product's cap, a slower machine tries fewer settings and picks differently).
     settings = dataclasses.replace(search_settings(), time_budget_seconds=math.inf)
-    started = time.perf_counter()
-    for fold, (train, test) in enumerate(outer.split(np.zeros(len(y)), y), start=1):
-        raw_train, raw_test = raw.iloc[train], raw.iloc[test]
-        spec = spec_infer(raw_train)
-        X_train, _ = spec_apply(spec, raw_train)
-        X_test, _ = spec_apply(spec, raw_test)
-        fit_started = time.perf_counter()
-        fitted = fit_churn_model(X_train, y[train], spec=spec, settings=settings)
-        fit_seconds = time.perf_counter() - fit_started
-        margins = fitted.booster.inplace_predict(X_test, predict_type="margin")
-        predictions[names[0]][test] = calibrator_apply(fitted.calibrator, margins)
-        predictions[names[1]][test] = baseline_predict(
-            baseline_fit(X_train, y[train], seed=SEED), X_test
-        )
-        default = xgb.XGBClassifier(
-            enable_categorical=True, tree_method="hist", n_jobs=1, random_state=SEED
-        )
-        predictions[names[2]][test] = default.fit(X_train, y[train]).predict_proba(X_test)[:, 1]
-        for name, fit_predict in extra.items():
-            predictions[name][test] = fit_predict(raw_train, y[train], raw_test)
-        for name in names:
-            fold_auc[name].append(binary_metrics(y[test], predictions[name][test])["roc_auc"])
-        picked = next(entry for entry in fitted.search if entry.get("chosen"))
-        chosen.append(
-            {
-                "fold": fold,
-                "configs_tried": len(fitted.search),
-                "fit_seconds": round(fit_seconds, 1),
-                "chosen": picked["params"],
-                "chosen_cv_roc_auc": picked["cv_roc_auc"],
-                "rounds": fitted.params["n_rounds"],
-                "cv_repeats": fitted.params["cv_repeats"],
-                "calibration": fitted.calibrator["method"],
-            }
-        )
-        print(
-            f"  [{label}] fold {fold}/{OUTER_FOLDS}: "
-            + ", ".join(f"{n.split(' (')[0]} {fold_auc[n][-1]:.4f}" for n in names)
-            + f" ({time.perf_counter() - started:.0f}s)",
-            flush=True,
-        )
-    results = {}
-    for name in names:
-        pooled = binary_metrics(y, predictions[name])
-        results[name] = {
-            "roc_auc_fold_mean": round(statistics.mean(fold_auc[name]), 4),
-            "roc_auc_fold_sd": round(statistics.stdev(fold_auc[name]), 4),
-            "roc_auc_pooled": round(pooled["roc_auc"], 4),
-            "pr_auc": round(pooled["pr_auc"], 4),
-            "brier": round(pooled["brier"], 4),
-            "log_loss": round(pooled["log_loss"], 4),
-            "lift_top_decile": round(pooled["lift_top_decile"], 3),
-            "fold_roc_auc": [round(v, 4) for v in fold_auc[name]],
-        }
-    return {
-        "rows": len(y),
-        "positives": int(y.sum()),
-        "search": {
-            "max_configs": settings.max_configs,
-            "time_budget_seconds": None,  # lifted: every setting is tried
-            "inner_folds": settings.folds,
-        },
-        "chosen_per_fold": chosen,
-        "models": results,
-        "seconds": round(time.perf_counter() - started, 1),
+    spec = spec_infer(raw_train)
+    X_train, _ = spec_apply(spec, raw_train)
+    X_test, _ = spec_apply(spec, raw_test)
+    fit_started = time.perf_counter()
+    fitted = fit_churn_model(X_train, y_train, spec=spec, settings=settings)
+    fit_seconds = time.perf_counter() - fit_started
+    margins = fitted.booster.inplace_predict(X_test, predict_type="margin")
+    default = xgb.XGBClassifier(
+        enable_categorical=True, tree_method="hist", n_jobs=1, random_state=SEED
+    )
+    predictions = {
+        OURS: calibrator_apply(fitted.calibrator, margins),
+        "logistic regression": baseline_predict(baseline_fit(X_train, y_train, seed=SEED), X_test),
+        "default XGBoost": default.fit(X_train, y_train).predict_proba(X_test)[:, 1],
     }
+    for name in extra_names:
+        predictions[name] = EXTRA_BASELINES[name](raw_train, y_train, raw_test)
+    picked = next(entry for entry in fitted.search if entry.get("chosen"))
+    return {
+        "predictions": predictions,
+        "chosen": {
+            "configs_tried": len(fitted.search),
+            "fit_seconds": round(fit_seconds, 1),
+            "chosen": picked["params"],
+            "chosen_cv_roc_auc": picked["cv_roc_auc"],
+            "rounds": fitted.params["n_rounds"],
+            "cv_repeats": fitted.params["cv_repeats"],
+            "calibration": fitted.calibrator["method"],
+        },
+    }
+
+
+def compare_models(
+    raw, y, *, extra_names=(), label: str, seeds=(SEED,), jobs: int = 1
+) -> dict[int, dict]:
+    """Outer stratified k-fold for each split seed: ours, the LR baseline, default XGBoost
+    (and the ``extra_names`` of EXTRA_BASELINES). ``jobs`` > 1 runs outer folds in that many
+    worker processes (each fit is single-threaded, so the figures do not change)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    import numpy as np
+    from sklearn.model_selection import StratifiedKFold
+
+    from scoring.services import search_settings
+    from scoring.training import binary_metrics
+
+    names = [OURS, "logistic regression", "default XGBoost", *extra_names]
+    units = [
+        (seed, fold, train, test)
+        for seed in seeds
+        for fold, (train, test) in enumerate(
+            StratifiedKFold(n_splits=OUTER_FOLDS, shuffle=True, random_state=seed).split(
+                np.zeros(len(y)), y
+            ),
+            start=1,
+        )
+    ]
+    started = time.perf_counter()
+    pool = None
+    if jobs > 1:
+        pool = ProcessPoolExecutor(
+            max_workers=jobs,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_child_setup,
+        )
+    try:
+        if pool:
+            futures = [
+                pool.submit(_outer_fold, raw.iloc[tr], y[tr], raw.iloc[te], list(extra_names))
+                for _, _, tr, te in units
+            ]
+            outcomes = (future.result() for future in futures)
+        else:
+            outcomes = (
+                _outer_fold(raw.iloc[tr], y[tr], raw.iloc[te], list(extra_names))
+                for _, _, tr, te in units
+            )
+        results: dict[int, dict] = {}
+        per_seed: dict[int, dict] = {
+            seed: {
+                "predictions": {name: np.zeros(len(y)) for name in names},
+                "fold_auc": {name: [] for name in names},
+                "chosen": [],
+            }
+            for seed in seeds
+        }
+        for (seed, fold, _, test), outcome in zip(units, outcomes, strict=True):
+            state = per_seed[seed]
+            for name in names:
+                state["predictions"][name][test] = outcome["predictions"][name]
+                state["fold_auc"][name].append(
+                    binary_metrics(y[test], outcome["predictions"][name])["roc_auc"]
+                )
+            state["chosen"].append({"fold": fold, **outcome["chosen"]})
+            seed_label = f" seed {seed}" if len(seeds) > 1 else ""
+            print(
+                f"  [{label}{seed_label}] fold {fold}/{OUTER_FOLDS}: "
+                + ", ".join(f"{n.split(' (')[0]} {state['fold_auc'][n][-1]:.4f}" for n in names)
+                + f" ({time.perf_counter() - started:.0f}s)",
+                flush=True,
+            )
+    finally:
+        if pool:
+            pool.shutdown(cancel_futures=True)
+    settings = search_settings()
+    for seed, state in per_seed.items():
+        models = {}
+        for name in names:
+            pooled = binary_metrics(y, state["predictions"][name])
+            fold_auc = state["fold_auc"][name]
+            models[name] = {
+                "roc_auc_fold_mean": round(statistics.mean(fold_auc), 4),
+                "roc_auc_fold_sd": round(statistics.stdev(fold_auc), 4),
+                "roc_auc_pooled": round(pooled["roc_auc"], 4),
+                "pr_auc": round(pooled["pr_auc"], 4),
+                "brier": round(pooled["brier"], 4),
+                "log_loss": round(pooled["log_loss"], 4),
+                "lift_top_decile": round(pooled["lift_top_decile"], 3),
+                "fold_roc_auc": [round(v, 4) for v in fold_auc],
+            }
+        results[seed] = {
+            "rows": len(y),
+            "positives": int(y.sum()),
+            "split_seed": seed,
+            "search": {
+                "max_configs": settings.max_configs,
+                "time_budget_seconds": None,  # lifted: every setting is tried
+                "inner_folds": settings.folds,
+            },
+            "chosen_per_fold": state["chosen"],
+            "models": models,
+            "seconds": round(time.perf_counter() - started, 1),
+        }
+    return results
 
 
 def print_quality(title: str, result: dict) -> None:
@@ -220,7 +290,7 @@ def imported_customer_ids() -> list[int]:
     )
 
 
-def bench_telco() -> dict:
+def bench_telco(*, seeds: list[int], jobs: int) -> dict:
     from django.db import transaction
 
     from customers.importing.services import import_file
@@ -232,21 +302,65 @@ def bench_telco() -> dict:
         report = import_file(kind="telco", path_or_file=TELCO_FILE)
         import_seconds = time.perf_counter() - started
         table = customer_table(customer_ids=imported_customer_ids())
-        known = table.labels.notna()
-        raw = table.raw[known]
-        y = table.labels[known].astype(bool).astype(int).to_numpy()
-        print(f"Telco: imported {report.rows_read:,} rows in {import_seconds:.1f}s", flush=True)
-        result = compare_models(raw, y, label="telco")
         transaction.set_rollback(True)
-    ours = result["models"]["ours (tuned XGBoost, calibrated)"]
+    known = table.labels.notna()
+    raw = table.raw[known]
+    y = table.labels[known].astype(bool).astype(int).to_numpy()
+    print(f"Telco: imported {report.rows_read:,} rows in {import_seconds:.1f}s", flush=True)
+    by_seed = compare_models(raw, y, label="telco", seeds=seeds, jobs=jobs)
+    # The protocol is the first split seed (42 by default); further seeds are reported
+    # beside it, to show how far one 5-fold split moves the figures.
+    result = by_seed[seeds[0]]
+    ours = result["models"][OURS]
     lr = result["models"]["logistic regression"]
     result["target"] = {"roc_auc": TARGET_TELCO_AUC, "brier": "<= logistic regression"}
     result["target_met"] = bool(
         ours["roc_auc_pooled"] >= TARGET_TELCO_AUC and ours["brier"] <= lr["brier"]
     )
     result["import_seconds"] = round(import_seconds, 1)
-    print_quality("Telco churn (5-fold stratified CV, seed 42)", result)
+    print_quality(f"Telco churn (5-fold stratified CV, seed {seeds[0]})", result)
+    if len(seeds) > 1:
+        result["by_split_seed"] = split_seed_summary(by_seed)
+        print_split_seeds(result["by_split_seed"])
     return result
+
+
+def split_seed_summary(by_seed: dict[int, dict]) -> dict:
+    """Each model's fold-mean and pooled ROC-AUC and Brier per split seed, and their means."""
+    rows = {
+        str(seed): {
+            name: {
+                "roc_auc_fold_mean": m["roc_auc_fold_mean"],
+                "roc_auc_pooled": m["roc_auc_pooled"],
+                "brier": m["brier"],
+            }
+            for name, m in result["models"].items()
+        }
+        for seed, result in by_seed.items()
+    }
+    names = next(iter(rows.values())).keys()
+    rows["mean"] = {
+        name: {
+            key: round(statistics.mean(row[name][key] for row in rows.values()), 4)
+            for key in ("roc_auc_fold_mean", "roc_auc_pooled", "brier")
+        }
+        for name in names
+    }
+    return rows
+
+
+def print_split_seeds(rows: dict) -> None:
+    names = list(next(iter(rows.values())).keys())
+    short = [name.split(" (")[0] for name in names]
+    print("\nROC-AUC by outer split seed (fold mean / pooled)")
+    header = f"{'split seed':<12}" + "".join(f"{n:>24}" for n in short)
+    print(header)
+    print("-" * len(header))
+    for seed, row in rows.items():
+        cells = "".join(
+            f"{row[n]['roc_auc_fold_mean']:>15.4f} / {row[n]['roc_auc_pooled']:.4f}" for n in names
+        )
+        print(f"{seed:<12}{cells}")
 
 
 def rfm_fit_predict(raw_train, y_train, raw_test):
@@ -268,7 +382,11 @@ def rfm_fit_predict(raw_train, y_train, raw_test):
     return model.fit(rfm(raw_train), y_train).predict_proba(rfm(raw_test))[:, 1]
 
 
-def bench_retail() -> dict:
+RFM = "LR on recency, frequency, monetary"
+EXTRA_BASELINES = {RFM: rfm_fit_predict}
+
+
+def bench_retail(*, seeds: list[int], jobs: int) -> dict:
     import numpy as np
     from django.db import transaction
     from django.db.models import Max
@@ -300,10 +418,10 @@ def bench_retail() -> dict:
         table = customer_table(as_of=cutoff, customer_ids=sorted(before))
         raw = table.raw
         y = np.array([0 if pk in after else 1 for pk in raw.index], dtype=int)
-        result = compare_models(
-            raw, y, extra={"LR on recency, frequency, monetary": rfm_fit_predict}, label="retail"
-        )
         transaction.set_rollback(True)
+    result = compare_models(raw, y, extra_names=[RFM], label="retail", seeds=seeds[:1], jobs=jobs)[
+        seeds[0]
+    ]
     result["cutoff"] = cutoff.isoformat()
     result["label"] = "no purchase in the 90 days after the cut-off"
     result["import_seconds"] = round(import_seconds, 1)
@@ -478,7 +596,24 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--only", default="telco,retail,speed", help="comma-separated parts")
     parser.add_argument("--customers", type=int, default=100_000, help="demo customers (speed)")
+    parser.add_argument(
+        "--split-seeds",
+        default=str(SEED),
+        help="outer CV split seeds, comma-separated; the first is the reported protocol, "
+        "the others are shown beside it (telco; retail uses the first)",
+    )
+    parser.add_argument(
+        "--jobs", type=int, default=1, help="worker processes for the outer folds (telco, retail)"
+    )
     args = parser.parse_args()
+    try:
+        seeds = [int(s) for s in args.split_seeds.split(",") if s.strip()]
+    except ValueError:
+        print(f"--split-seeds takes whole numbers: {args.split_seeds!r}", file=sys.stderr)
+        return 2
+    if not seeds or args.jobs < 1:
+        print("--split-seeds needs at least one seed and --jobs at least 1", file=sys.stderr)
+        return 2
     parts = {p.strip() for p in args.only.split(",") if p.strip()}
     unknown = parts - {"telco", "retail", "speed"}
     if unknown:
@@ -500,9 +635,9 @@ def main() -> int:
         }
     )
     if "telco" in parts:
-        results["telco"] = bench_telco()
+        results["telco"] = bench_telco(seeds=seeds, jobs=args.jobs)
     if "retail" in parts:
-        results["retail"] = bench_retail()
+        results["retail"] = bench_retail(seeds=seeds, jobs=args.jobs)
     if "speed" in parts:
         results["speed"] = bench_speed(args.customers)
     results["load_average_after"] = round(os.getloadavg()[0], 2)
