@@ -249,7 +249,9 @@ def compare_models(
             },
             "chosen_per_fold": state["chosen"],
             "models": models,
+            # With several split seeds (and --jobs) the folds interleave: this is the run's.
             "seconds": round(time.perf_counter() - started, 1),
+            "split_seeds_in_run": list(seeds),
         }
     return results
 
